@@ -1,0 +1,73 @@
+"""crossval: clinical-trial statistics checked against R and against what papers report.
+
+The statistics functions are imported on first use, so ``import crossval`` is
+cheap and never starts R.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "kaplan_meier": "crossval.stats.kaplan_meier",
+    "KaplanMeierResult": "crossval.stats.kaplan_meier",
+    "logrank": "crossval.stats.logrank",
+    "LogRankResult": "crossval.stats.logrank",
+    "cox_ph": "crossval.stats.cox",
+    "CoxResult": "crossval.stats.cox",
+    "binom_ci": "crossval.stats.binomial",
+    "binom_test": "crossval.stats.binomial",
+    "BinomTestResult": "crossval.stats.binomial",
+    "fisher_exact": "crossval.stats.contingency",
+    "FisherResult": "crossval.stats.contingency",
+    "chi2_test": "crossval.stats.contingency",
+    "Chi2Result": "crossval.stats.contingency",
+    "g_test": "crossval.stats.contingency",
+    "GTestResult": "crossval.stats.contingency",
+    "ConfidenceInterval": "crossval.stats.interval",
+    "CrossvalError": "crossval.errors",
+    "InputError": "crossval.errors",
+    "InputTypeError": "crossval.errors",
+    "RError": "crossval.errors",
+    "RUnavailableError": "crossval.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from crossval.errors import (
+        CrossvalError,
+        InputError,
+        InputTypeError,
+        RError,
+        RUnavailableError,
+    )
+    from crossval.stats.binomial import BinomTestResult, binom_ci, binom_test
+    from crossval.stats.contingency import (
+        Chi2Result,
+        FisherResult,
+        GTestResult,
+        chi2_test,
+        fisher_exact,
+        g_test,
+    )
+    from crossval.stats.cox import CoxResult, cox_ph
+    from crossval.stats.interval import ConfidenceInterval
+    from crossval.stats.kaplan_meier import KaplanMeierResult, kaplan_meier
+    from crossval.stats.logrank import LogRankResult, logrank
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crossval' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Field-by-field comparison of results from two engines, with per-quantity tolerances."""

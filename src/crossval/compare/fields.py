@@ -1,0 +1,128 @@
+"""Turn results into named numeric arrays and compare them quantity by quantity."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crossval.compare.tolerances import Tolerance
+
+
+def numeric_fields(result: Any) -> dict[str, NDArray[np.float64]]:
+    """The numeric fields of a result dataclass (or a mapping) as float arrays.
+
+    Intervals become ``[low, high]``; ``None`` becomes ``nan``; strings and other
+    non-numeric fields are left out, since they are labels, not quantities.
+    """
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        items = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    elif isinstance(result, Mapping):
+        items = dict(result)
+    else:
+        raise TypeError(f"cannot compare a {type(result).__name__}; expected a result dataclass")
+    out: dict[str, NDArray[np.float64]] = {}
+    for name, value in items.items():
+        arr = _as_numbers(value)
+        if arr is not None:
+            out[name] = arr
+    return out
+
+
+def _as_numbers(value: Any) -> NDArray[np.float64] | None:
+    if value is None:
+        return np.array(np.nan)
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if hasattr(value, "low") and hasattr(value, "high"):
+        return np.array([_num(value.low), _num(value.high)], dtype=float)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return np.array(float(value))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            return np.array(_nested_none_to_nan(value), dtype=float)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _num(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+def _nested_none_to_nan(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_nested_none_to_nan(v) for v in value]
+    if hasattr(value, "low") and hasattr(value, "high"):
+        return [_num(value.low), _num(value.high)]
+    return math.nan if value is None else value
+
+
+@dataclass(frozen=True)
+class QuantityComparison:
+    """How one quantity of two results compares."""
+
+    quantity: str
+    worst_rel_diff: float
+    tolerance: Tolerance
+    passed: bool
+    detail: str
+
+
+def relative_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Largest ``|a - b| / max(|a|, |b|)`` over elements; ``nan`` matches ``nan``.
+
+    Equal values (zeros and infinities included) differ by 0; a ``nan`` against a
+    number differs by ``inf``.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return math.inf
+    if a.size == 0:
+        return 0.0
+    both_nan = np.isnan(a) & np.isnan(b)
+    one_nan = np.isnan(a) ^ np.isnan(b)
+    same = (a == b) | both_nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.maximum(np.abs(a), np.abs(b))
+        rel = np.where(same, 0.0, np.abs(a - b) / scale)
+    rel = np.where(one_nan, math.inf, rel)
+    rel = np.where(np.isnan(rel), math.inf, rel)  # inf vs finite
+    return float(rel.max())
+
+
+def compare_quantity(
+    quantity: str, ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Tolerance
+) -> QuantityComparison:
+    """Compare one quantity under its tolerance."""
+    ours = np.asarray(ours, dtype=float)
+    theirs = np.asarray(theirs, dtype=float)
+    if ours.shape != theirs.shape:
+        return QuantityComparison(
+            quantity, math.inf, tol, tol.informational,
+            f"shape differs: crossval {ours.shape} vs reference {theirs.shape}",
+        )
+    rel = relative_difference(ours, theirs)
+    if tol.informational:
+        passed = True
+    elif tol.exact:
+        passed = rel == 0.0
+    else:
+        passed = rel <= tol.rel
+    detail = ""
+    if rel > 0 and ours.size:
+        diff = np.abs(np.nan_to_num(ours - theirs, nan=np.inf))
+        i = int(np.argmax(diff))
+        detail = (
+            f"largest difference at element {np.unravel_index(i, ours.shape) if ours.ndim else ()}: "
+            f"crossval {ours.flat[i]!r} vs reference {theirs.flat[i]!r}"
+        )
+    return QuantityComparison(quantity, rel, tol, passed, detail)

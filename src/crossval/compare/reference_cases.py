@@ -1,0 +1,142 @@
+"""Reference cases: R's answers stored in ``reference/r-reference.json``.
+
+The file is written only by ``reference/generate_reference.R`` and embeds the
+data of every case, so crossval can be checked against R without R installed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossval.errors import InputError
+
+FUNCTIONS: dict[str, str] = {
+    "kaplan_meier": "crossval.stats.kaplan_meier",
+    "logrank": "crossval.stats.logrank",
+    "cox_ph": "crossval.stats.cox",
+    "binom_ci": "crossval.stats.binomial",
+    "binom_test": "crossval.stats.binomial",
+    "fisher_exact": "crossval.stats.contingency",
+    "chi2_test": "crossval.stats.contingency",
+}
+
+
+def default_reference_path() -> Path:
+    """``reference/r-reference.json`` of the source tree crossval runs from."""
+    return Path(__file__).resolve().parents[3] / "reference" / "r-reference.json"
+
+
+@dataclass(frozen=True)
+class ReferenceCase:
+    """One stored R computation: the call, its inputs and R's answer."""
+
+    id: str
+    function: str
+    dataset: str | None
+    arguments: Mapping[str, Any]
+    options: Mapping[str, Any]
+    expected: Mapping[str, Any]
+    r_call: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def run(self) -> Any:
+        """Compute this case with crossval's own function."""
+        fn = crossval_function(self.function)
+        accepted = set(inspect.signature(fn).parameters)
+        options = {k: v for k, v in self.options.items() if k in accepted}
+        return fn(**self.arguments, **options)
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """All stored cases with the versions of R and survival that produced them."""
+
+    path: Path
+    r_version: str
+    survival_version: str
+    cases: tuple[ReferenceCase, ...]
+
+
+def crossval_function(name: str) -> Callable[..., Any]:
+    """crossval's implementation of a reference ``function`` name."""
+    if name not in FUNCTIONS:
+        raise InputError(
+            f"reference function {name!r} is unknown; known: {', '.join(sorted(FUNCTIONS))}"
+        )
+    fn: Callable[..., Any] = getattr(import_module(FUNCTIONS[name]), name)
+    return fn
+
+
+def _nan(value: Any) -> Any:
+    if value is None:
+        return math.nan
+    if isinstance(value, list):
+        return [_nan(v) for v in value]
+    return value
+
+
+def load_reference(path: str | Path | None = None) -> ReferenceSet:
+    """Read the reference file; every case's data is resolved to arrays."""
+    p = Path(path) if path is not None else default_reference_path()
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"reference file {p} not found; generate it with `Rscript reference/generate_reference.R`"
+        ) from None
+    datasets = doc.get("datasets", {})
+    cases = []
+    for raw in doc["cases"]:
+        cases.append(_case(raw, datasets))
+    return ReferenceSet(
+        path=p,
+        r_version=str(doc.get("r_version", "unknown")),
+        survival_version=str(doc.get("survival_version", "unknown")),
+        cases=tuple(cases),
+    )
+
+
+def _case(raw: Mapping[str, Any], datasets: Mapping[str, Any]) -> ReferenceCase:
+    cid = raw["id"]
+    args: dict[str, Any] = {}
+    dataset = raw.get("dataset")
+    if dataset is not None:
+        columns = datasets[dataset]["columns"]
+        keep = np.ones(len(next(iter(columns.values()))), dtype=bool)
+        subset = raw.get("subset")
+        if subset:
+            keep = np.asarray(_nan(columns[subset["column"]]), dtype=float) == float(
+                subset["value"]
+            )
+        for arg, col in raw.get("columns", {}).items():
+            if arg == "covariates":
+                names = [col] if isinstance(col, str) else list(col)
+                args["covariates"] = {
+                    n: np.asarray(_nan(columns[n]), dtype=float)[keep] for n in names
+                }
+            else:
+                values = np.asarray(_nan(columns[col]))
+                if values.dtype.kind in "iuf":
+                    values = values.astype(float)
+                args[arg] = values[keep]
+    for name, value in raw.get("inputs", {}).items():
+        args[name] = value
+    return ReferenceCase(
+        id=cid,
+        function=raw["function"],
+        dataset=dataset,
+        arguments=args,
+        options=dict(raw.get("options", {})),
+        expected=raw["expected"],
+        r_call=raw.get("r_call", ""),
+        metadata={k: v for k, v in raw.items() if k in {"r_source", "r_warnings", "note"}},
+    )
