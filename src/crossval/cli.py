@@ -39,11 +39,32 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "validate",
         help="run every reference case through crossval (and live R when present)",
     )
+    p.add_argument("--reference", help="reference file (default: reference/r-reference.json)")
+    r = p.add_mutually_exclusive_group()
+    r.add_argument("--no-r", action="store_true", help="compare with stored R output only")
+    r.add_argument("--require-r", action="store_true", help="fail when live R cannot be loaded")
+    p.add_argument("--json", metavar="FILE", default="validation-report.json",
+                   help="where to write the JSON report (default: %(default)s)")
+    p.add_argument("--failures-only", action="store_true", help="show only failing rows")
     p.set_defaults(func=_cmd_validate)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError("validate is being written")
+    from crossval.compare.validate import validate
+    from crossval.errors import CrossvalError
+    from crossval.report.validation_report import render_json, render_text
+
+    mode = "off" if args.no_r else "require" if args.require_r else "auto"
+    try:
+        run = validate(args.reference, live_r=mode)
+    except (CrossvalError, OSError) as exc:
+        print(f"crossval validate: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(render_text(run, only_failures=args.failures_only))
+    with open(args.json, "w", encoding="utf-8") as fh:
+        fh.write(render_json(run))
+    print(f"JSON report written to {args.json}")
+    return EXIT_OK if run.passed else EXIT_FAILED
 
 
 # --- audit ------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Formatting of ``crossval validate`` results (text table and JSON report)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from typing import Any
+
+from crossval.compare.validate import ValidationRun
+
+
+def _fmt_rel(x: float) -> str:
+    if x == 0:
+        return "0"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.1e}"
+
+
+def validation_rows(run: ValidationRun) -> list[dict[str, Any]]:
+    """One row per method × dataset × quantity × engine: the worst difference over cases."""
+    acc: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for chk in run.checks:
+        if chk.error is not None:
+            key = (chk.function, chk.dataset, "(error)", chk.against)
+            acc[key] = {"worst": math.inf, "passed": False, "tol": "-", "note": chk.error}
+            counts[key] += 1
+            continue
+        for c in chk.comparisons:
+            key = (chk.function, chk.dataset, c.quantity, chk.against)
+            row = acc.setdefault(key, {"worst": 0.0, "passed": True, "tol": "", "note": ""})
+            counts[key] += 1
+            row["worst"] = max(row["worst"], c.worst_rel_diff)
+            row["passed"] = row["passed"] and c.passed
+            t = c.tolerance
+            row["tol"] = (
+                "info" if t.informational else "exact" if t.exact else f"{t.rel:.0e}"
+            )
+            if t.convention and not row["note"]:
+                row["note"] = f"convention: {t.convention}"
+            if not c.passed and c.detail:
+                row["note"] = f"{chk.case_id}: {c.detail}"
+    return [
+        {
+            "function": k[0], "dataset": k[1], "quantity": k[2], "against": k[3],
+            "cases": counts[k], "worst_rel_diff": v["worst"], "tolerance": v["tol"],
+            "passed": v["passed"], "note": v["note"],
+        }
+        for k, v in sorted(acc.items())
+    ]
+
+
+def render_text(run: ValidationRun, *, only_failures: bool = False) -> str:
+    """A table method × dataset × quantity with the worst relative difference."""
+    rows = validation_rows(run)
+    header = ("method", "dataset", "quantity", "vs", "cases", "worst rel diff", "tol", "")
+    lines = []
+    shown = [r for r in rows if not (only_failures and r["passed"])]
+    table = [header] + [
+        (r["function"], r["dataset"], r["quantity"], r["against"], str(r["cases"]),
+         _fmt_rel(r["worst_rel_diff"]), r["tolerance"], "ok" if r["passed"] else "FAIL")
+        for r in shown
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for r in shown:
+        if r["note"] and not r["passed"]:
+            lines.append(f"  ! {r['function']}/{r['dataset']}/{r['quantity']}: {r['note']}")
+    lines.append("")
+    lines.append("worst relative difference per method:")
+    per_method: dict[tuple[str, str], float] = {}
+    for r in rows:
+        if r["tolerance"] in {"info", "-"} and r["quantity"] != "(error)":
+            continue
+        key = (r["function"], r["against"])
+        per_method[key] = max(per_method.get(key, 0.0), r["worst_rel_diff"])
+    for (fn, against), worst in sorted(per_method.items()):
+        lines.append(f"  {fn:<14} vs {against:<10} {_fmt_rel(worst)}")
+    conventions = sorted({r["note"] for r in rows if r["note"].startswith("convention:")})
+    for note in conventions:
+        lines.append(f"  {note}")
+    n_cases = len({c.case_id for c in run.checks})
+    n_fail = sum(not c.passed for c in run.checks)
+    lines.append("")
+    lines.append(f"live R: {'yes' if run.live_r else 'no'} ({run.live_r_reason})")
+    lines.append(
+        f"{n_cases} reference cases, {len(run.checks)} comparisons: "
+        f"{len(run.checks) - n_fail} passed, {n_fail} failed"
+    )
+    return "\n".join(lines)
+
+
+def render_json(run: ValidationRun) -> str:
+    """The machine-readable validation report, with every version involved."""
+
+    def num(x: float) -> float | str:
+        return x if math.isfinite(x) else ("inf" if x > 0 else "nan")
+
+    doc = {
+        "passed": run.passed,
+        "versions": dict(run.versions),
+        "live_r": run.live_r,
+        "live_r_reason": run.live_r_reason,
+        "summary": [
+            {**r, "worst_rel_diff": num(r["worst_rel_diff"])} for r in validation_rows(run)
+        ],
+        "cases": [
+            {
+                "id": c.case_id, "function": c.function, "dataset": c.dataset,
+                "against": c.against, "passed": c.passed, "error": c.error,
+                "quantities": [
+                    {"quantity": q.quantity, "worst_rel_diff": num(q.worst_rel_diff),
+                     "passed": q.passed, "convention": q.tolerance.convention,
+                     "detail": q.detail}
+                    for q in c.comparisons
+                ],
+            }
+            for c in run.checks
+        ],
+    }
+    return json.dumps(doc, indent=2)
