@@ -35,7 +35,30 @@ _EXPORTS = {
     "RUnavailableError": "crossval.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BinomTestResult",
+    "Chi2Result",
+    "ConfidenceInterval",
+    "CoxResult",
+    "CrossvalError",
+    "FisherResult",
+    "GTestResult",
+    "InputError",
+    "InputTypeError",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "RError",
+    "RUnavailableError",
+    "__version__",
+    "binom_ci",
+    "binom_test",
+    "chi2_test",
+    "cox_ph",
+    "fisher_exact",
+    "g_test",
+    "kaplan_meier",
+    "logrank",
+]
 
 if TYPE_CHECKING:
     from crossval.errors import (

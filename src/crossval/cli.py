@@ -15,14 +15,12 @@ EXIT_FAILED = 1
 EXIT_INVALID = 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with a one-line message (argparse's own convention)."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="crossval",
-        description="Cross-check clinical-trial statistics against R and against published figures.",
+        description=(
+            "Cross-check clinical-trial statistics against R and against published figures."
+        ),
     )
     parser.add_argument("--version", action="store_true", help="print versions and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -71,12 +69,66 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("audit", help="audit a paper's reported figures (default: ALTER-L058)")
+    # Spelled out rather than imported from crossval.report so that building the
+    # parser (for any subcommand) does not load the audit package; a test keeps
+    # this list equal to crossval.report.FORMATS.
+    formats = ("text", "json", "markdown", "html")
+    p = sub.add_parser(
+        "audit",
+        help="audit a paper's reported figures (default: ALTER-L058)",
+        description="Check every claim in a claims file against what crossval computes. "
+        "Exit status: 0 nothing failed, 1 a claim failed, 2 invalid input.",
+    )
+    p.add_argument(
+        "claims", nargs="?", metavar="CLAIMS",
+        help="claims file (YAML); default: the bundled ALTER-L058 claims",
+    )
+    p.add_argument("--format", choices=formats, default="text",
+                   help="report format (default: %(default)s)")
+    p.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto",
+        help="colour the text report; auto: only on a terminal, and only when NO_COLOR is unset",
+    )
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the report to FILE instead of standard output")
     p.set_defaults(func=_cmd_audit)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    raise NotImplementedError("audit is being written")
+    import os
+
+    from crossval.audit import audit_file
+    from crossval.errors import InputError
+    from crossval.report import render, summary_line
+
+    try:
+        result = audit_file(args.claims)
+    except (InputError, OSError, UnicodeDecodeError) as exc:
+        # The message names claim id, field and line; a traceback would bury it.
+        print(f"crossval audit: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.color == "auto":
+        # A file is never a terminal, so -o FILE gets no escape codes unless asked.
+        color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    else:
+        color = args.color == "always"
+    report = render(result, format=args.format, color=color)
+    if args.output is None:
+        try:
+            sys.stdout.write(report)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`; the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(report)
+        except OSError as exc:
+            print(f"crossval audit: cannot write {args.output}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{summary_line(result)}; report written to {args.output}")
+    return EXIT_FAILED if result.has_failures else EXIT_OK
 
 
 # --- entry point ------------------------------------------------------------

@@ -121,8 +121,9 @@ def compare_quantity(
     if rel > 0 and ours.size:
         diff = np.abs(np.nan_to_num(ours - theirs, nan=np.inf))
         i = int(np.argmax(diff))
+        where = np.unravel_index(i, ours.shape) if ours.ndim else ()
         detail = (
-            f"largest difference at element {np.unravel_index(i, ours.shape) if ours.ndim else ()}: "
+            f"largest difference at element {where}: "
             f"crossval {ours.flat[i]!r} vs reference {theirs.flat[i]!r}"
         )
     return QuantityComparison(quantity, rel, tol, passed, detail)

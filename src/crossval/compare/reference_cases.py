@@ -91,7 +91,8 @@ def load_reference(path: str | Path | None = None) -> ReferenceSet:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(
-            f"reference file {p} not found; generate it with `Rscript reference/generate_reference.R`"
+            f"reference file {p} not found; "
+            "generate it with `Rscript reference/generate_reference.R`"
         ) from None
     datasets = doc.get("datasets", {})
     cases = []

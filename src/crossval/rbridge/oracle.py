@@ -26,7 +26,7 @@ _R_CI_FUNCTION = {
 
 
 def _vec(x: Any) -> np.ndarray[Any, Any]:
-    arr = np.asarray(x, dtype=float)
+    arr: np.ndarray[Any, Any] = np.asarray(x, dtype=float)
     # rpy2 returns R's NA_real_ as a NaN payload; keep it as an ordinary nan.
     return np.where(np.isnan(arr), np.nan, arr)
 
@@ -42,7 +42,8 @@ def _matrix(s: RSession, table: Sequence[Sequence[float]]) -> Any:
 
 def _times(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     with np.errstate(invalid="ignore"):
-        return a * b
+        out: np.ndarray[Any, Any] = a * b
+    return out
 
 
 def _row_sums(s: RSession, x: Any) -> np.ndarray[Any, Any]:
@@ -264,7 +265,8 @@ class ROracle:
             opts["iter_max"] = int(control.get("iter.max", 20))
         if case.function == "binom_ci":
             opts.setdefault("method", "clopper-pearson")
-        return _RUNNERS[case.function](**args, **opts)
+        out: dict[str, Any] = _RUNNERS[case.function](**args, **opts)
+        return out
 
 
 _RUNNERS: dict[str, Any] = {

@@ -72,7 +72,8 @@ def as_float_array(
     if bad.any() or (not allow_nan and np.isnan(out).any()):
         i = int(np.flatnonzero(~np.isfinite(out))[0])
         raise InputError(
-            f"{name} must be finite; element {i} is {arr[i]!r} (NaN and infinite values are not allowed)"
+            f"{name} must be finite; element {i} is {arr[i]!r} "
+            "(NaN and infinite values are not allowed)"
         )
     if nonnegative and (out < 0).any():
         i = int(np.flatnonzero(out < 0)[0])

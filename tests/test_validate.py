@@ -1,0 +1,79 @@
+"""Every stored R reference case through crossval, and through live R.
+
+This is the suite's main agreement test: ``reference/r-reference.json`` holds
+R's answers (written by ``reference/generate_reference.R``), and the tolerances
+in ``crossval.compare.tolerances`` are the promised agreement.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from crossval.compare.fields import compare_quantity, relative_difference
+from crossval.compare.reference_cases import load_reference
+from crossval.compare.tolerances import Tolerance, tolerance_for
+from crossval.compare.validate import validate
+
+
+def _failures(run) -> list[str]:  # type: ignore[no-untyped-def]
+    out = []
+    for chk in run.checks:
+        if chk.error:
+            out.append(f"{chk.case_id} [{chk.against}]: {chk.error}")
+        for c in chk.comparisons:
+            if not c.passed:
+                out.append(
+                    f"{chk.case_id} [{chk.against}] {c.quantity}: rel diff "
+                    f"{c.worst_rel_diff:.3g} > {c.tolerance.rel:g} ({c.detail})"
+                )
+    return out
+
+
+def test_every_reference_case_agrees_with_stored_r_output() -> None:
+    run = validate(live_r="off")
+    assert run.checks, "no reference cases were run"
+    assert not _failures(run), "\n".join(_failures(run)[:40])
+
+
+def test_reference_covers_every_function() -> None:
+    ref = load_reference()
+    functions = {c.function for c in ref.cases}
+    assert functions >= {
+        "kaplan_meier", "logrank", "cox_ph", "binom_ci", "binom_test", "fisher_exact",
+        "chi2_test",
+    }
+
+
+@pytest.mark.r
+def test_every_reference_case_agrees_with_live_r() -> None:
+    run = validate(live_r="require")
+    live = [c for c in run.checks if c.against == "live-r"]
+    assert live, "live R was required but no case was run through it"
+    assert not _failures(run), "\n".join(_failures(run)[:40])
+
+
+def test_relative_difference_rules() -> None:
+    # Hand cases: equal values (including inf and nan pairs) differ by 0;
+    # 1 vs 1 + 1e-10 differ by 1e-10 / (1 + 1e-10); nan vs a number never agrees.
+    same = np.array([0.0, np.inf, np.nan])
+    assert relative_difference(same, same.copy()) == 0
+    assert math.isclose(relative_difference(np.array(1.0), np.array(1.0 + 1e-10)), 1e-10,
+                        rel_tol=1e-5)
+    assert relative_difference(np.array(np.nan), np.array(1.0)) == math.inf
+    assert relative_difference(np.array([1.0]), np.array([1.0, 2.0])) == math.inf
+
+
+def test_exact_tolerance_fails_on_any_difference() -> None:
+    tol = tolerance_for("kaplan_meier", "median")
+    assert tol.exact
+    assert not compare_quantity("median", np.array(310.0), np.array(310.0000001), tol).passed
+    assert compare_quantity("median", np.array(np.nan), np.array(np.nan), tol).passed
+
+
+def test_conventions_are_named() -> None:
+    assert tolerance_for("fisher_exact", "odds_ratio").convention
+    assert tolerance_for("cox_ph", "coef", r_default_eps=True).convention
+    assert tolerance_for("cox_ph", "coef") == Tolerance(rel=1e-7)
