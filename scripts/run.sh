@@ -26,7 +26,7 @@ apt_install() {
         DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
         _apt_updated=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2
 }
 
 ensure_r() {
