@@ -1,0 +1,1 @@
+"""Testing helpers for crossval's users: a pytest plugin and, later, hypothesis strategies."""
