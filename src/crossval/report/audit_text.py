@@ -26,6 +26,7 @@ ANSI = {
 RESET = "\x1b[0m"
 
 MIN_WIDTH = 60
+_MIN_CELL = 12
 _GAP = "  "
 _STATUS_W = max(len(status_label(s)) for s in STATUSES)
 _HEADERS = ("STATUS", "ID", "CHECK", "REPORTED", "CROSSVAL")
@@ -45,11 +46,16 @@ def _column_widths(findings: tuple[Finding, ...], width: int) -> tuple[int, int,
     check_w = min(20, max([len("CHECK")] + [len(clean(f.check)) for f in findings]))
     rep_w = max([len("REPORTED")] + [len(clean(r)) for f in findings for r in f.reported])
     exp_w = max([len("CROSSVAL")] + [len(expected_text(f)) for f in findings])
-    room = width - _STATUS_W - id_w - check_w - 4 * len(_GAP)
+    room = width - _STATUS_W - 4 * len(_GAP)
+    if id_w + check_w + 2 * _MIN_CELL > room:
+        # Narrow terminal: the figures matter more than long ids, which wrap.
+        id_w = max(_MIN_CELL // 2, min(id_w, (room - 2 * _MIN_CELL) // 2))
+        check_w = max(_MIN_CELL // 2, min(check_w, room - 2 * _MIN_CELL - id_w))
+    room -= id_w + check_w
     if rep_w + exp_w > room:
         # The crossval column carries method and counts, so it gets the larger share.
-        rep_w = max(12, min(rep_w, room * 2 // 5))
-        exp_w = max(12, room - rep_w)
+        rep_w = max(_MIN_CELL, min(rep_w, room * 2 // 5))
+        exp_w = max(_MIN_CELL, room - rep_w)
     return id_w, check_w, rep_w, exp_w
 
 
