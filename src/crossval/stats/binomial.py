@@ -1,0 +1,410 @@
+"""Confidence intervals and the exact test for one binomial proportion.
+
+Every interval equals the R expression named in its method's description to
+within floating-point rounding (see docs/binomial-intervals.md); the formulas
+follow R's own operation order so that cancellation errors match as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, special, stats
+from scipy.optimize import elementwise
+
+from crossval.errors import InputError, InputTypeError
+from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats.interval import ConfidenceInterval
+
+__all__ = [
+    "ALTERNATIVES",
+    "METHODS",
+    "TWO_SIDED_RULES",
+    "BinomTestResult",
+    "ConfidenceIntervalArray",
+    "binom_ci",
+    "binom_test",
+]
+
+METHODS = ("clopper-pearson", "wilson", "wilson-cc", "agresti-coull", "jeffreys", "wald", "mid-p")
+ALTERNATIVES = ("two-sided", "less", "greater")
+TWO_SIDED_RULES = ("r", "sas")
+
+# R's binom.test treats outcomes whose density is within this factor of the
+# observed one as "equally extreme", so that mathematically equal densities
+# that differ by rounding are not split.
+_R_REL_ERR = 1.0 + 1e-7
+# Root-finding tolerances for the mid-p limits: relative machine precision
+# (absolute 1e-15 would leave small limits such as 3e-7 with 1e-8 error).
+_XRTOL = 4.0 * float(np.finfo(float).eps)
+_XATOL = 1e-300
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ConfidenceIntervalArray:
+    """Element-wise intervals ``[low[i], high[i]]`` for array input (read-only arrays)."""
+
+    low: FloatArray
+    high: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.low.size)
+
+    def interval(self, index: int) -> ConfidenceInterval:
+        """The interval at one (flat) position as a scalar ``ConfidenceInterval``."""
+        return ConfidenceInterval(float(self.low.flat[index]), float(self.high.flat[index]))
+
+
+@dataclass(frozen=True)
+class BinomTestResult:
+    """Exact binomial test, as R ``binom.test`` (``conf_int`` is Clopper-Pearson)."""
+
+    x: int
+    n: int
+    p: float
+    p_value: float
+    estimate: float
+    conf_int: ConfidenceInterval
+    alternative: str
+    two_sided_rule: str
+    conf_level: float
+
+
+# --------------------------------------------------------------------------
+# argument checks
+
+
+def _counts(name: str, value: Any) -> tuple[FloatArray, bool]:
+    """Whole, non-negative, finite counts as floats; also whether input was a scalar."""
+    if isinstance(value, (str, bytes)):
+        raise InputTypeError(f"{name} must be a whole number or an array of them; got a string")
+    if isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name} must be a whole number, not a boolean; got {value!r}")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"{name} must be a whole number or an array of them: {exc}") from None
+    if arr.dtype.kind not in "iuf":
+        raise InputTypeError(
+            f"{name} must hold whole numbers; got values of dtype {arr.dtype}"
+        )
+    if arr.size == 0:
+        raise InputError(f"{name} is empty; give at least one count")
+    out = arr.astype(np.float64)
+    bad = ~np.isfinite(out) | (out < 0) | (out != np.floor(out))
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise InputError(
+            f"{name} must be a non-negative whole number; got {arr.ravel()[i]!r}"
+            + (f" at position {i}" if arr.ndim else "")
+        )
+    return out, arr.ndim == 0
+
+
+def _x_and_n(x: Any, n: Any) -> tuple[FloatArray, FloatArray, bool]:
+    xs, x_scalar = _counts("x", x)
+    ns, n_scalar = _counts("n", n)
+    try:
+        xs, ns = np.broadcast_arrays(xs, ns)
+    except ValueError:
+        raise InputError(
+            f"x and n must have broadcastable shapes; got x of shape {xs.shape} "
+            f"and n of shape {ns.shape}"
+        ) from None
+    if (ns < 1).any():
+        i = int(np.flatnonzero((ns < 1).ravel())[0])
+        raise InputError(f"n must be a whole number >= 1; got {ns.ravel()[i]:g}")
+    if (xs > ns).any():
+        i = int(np.flatnonzero((xs > ns).ravel())[0])
+        raise InputError(
+            f"x must not exceed n; got x={xs.ravel()[i]:g} with n={ns.ravel()[i]:g}"
+        )
+    return xs, ns, x_scalar and n_scalar
+
+
+def _probability(p: Any) -> float:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise InputTypeError(f"p must be a number in [0, 1]; got {type(p).__name__}")
+    value = float(p)
+    if not (0.0 <= value <= 1.0):
+        raise InputError(f"p must be a number in [0, 1]; got {p!r}")
+    return value
+
+
+# --------------------------------------------------------------------------
+# intervals
+
+
+def _clopper_pearson(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
+    # Beta-quantile form of the exact limits (Clopper & Pearson 1934): the
+    # lower limit is the alpha quantile of Beta(x, n-x+1), the upper the
+    # 1-alpha quantile of Beta(x+1, n-x); R's binom.test uses qbeta the same way.
+    with np.errstate(all="ignore"):
+        low = special.betaincinv(np.maximum(x, 1.0), n - x + 1.0, alpha)
+        high = special.betainccinv(x + 1.0, np.maximum(n - x, 1.0), alpha)
+    return np.where(x == 0, 0.0, low), np.where(x == n, 1.0, high)
+
+
+def _jeffreys(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
+    # Equal-tailed interval of the Beta(x+1/2, n-x+1/2) posterior, with the
+    # boundary modification of Brown, Cai & DasGupta (2001, sec. 4.1.2).
+    a, b = x + 0.5, n - x + 0.5
+    low = np.where(x == 0, 0.0, special.betaincinv(a, b, alpha))
+    high = np.where(x == n, 1.0, special.betainccinv(a, b, alpha))
+    return low, high
+
+
+def _score(
+    x: FloatArray, n: FloatArray, z: float, yates: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    # Wilson's score interval written exactly as R's prop.test computes it,
+    # including the continuity-corrected centre p.c = x/n -/+ YATES/n and the
+    # early exits to 0 and 1 when the corrected centre leaves (0, 1).
+    est = x / n
+    z22n = z**2 / (2.0 * n)
+    with np.errstate(invalid="ignore"):
+        pc = est + yates / n
+        upper = (pc + z22n + z * np.sqrt(pc * (1.0 - pc) / n + z22n / (2.0 * n))) / (
+            1.0 + 2.0 * z22n
+        )
+        p_u = np.where(pc >= 1.0, 1.0, upper)
+        pc = est - yates / n
+        lower = (pc + z22n - z * np.sqrt(pc * (1.0 - pc) / n + z22n / (2.0 * n))) / (
+            1.0 + 2.0 * z22n
+        )
+        p_l = np.where(pc <= 0.0, 0.0, lower)
+    return np.maximum(p_l, 0.0), np.minimum(p_u, 1.0)
+
+
+def _agresti_coull(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+    # Agresti & Coull (1998): Wald interval after adding z^2/2 successes and
+    # z^2/2 failures; Brown, Cai & DasGupta (2001) eq. 4.
+    n_t = n + z**2
+    p_t = (x + z**2 / 2.0) / n_t
+    half = z * np.sqrt(p_t * (1.0 - p_t) / n_t)
+    return np.clip(p_t - half, 0.0, 1.0), np.clip(p_t + half, 0.0, 1.0)
+
+
+def _wald(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+    est = x / n
+    half = z * np.sqrt(est * (1.0 - est) / n)
+    return np.clip(est - half, 0.0, 1.0), np.clip(est + half, 0.0, 1.0)
+
+
+def _midp_upper_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
+    # P(X > x) + P(X = x)/2 - alpha; increasing in p.
+    return special.bdtrc(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+
+
+def _midp_lower_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
+    # P(X < x) + P(X = x)/2 - alpha; decreasing in p.
+    return special.bdtr(x - 1.0, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+
+
+def _mid_p(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
+    # Mid-p exact limits (Lancaster 1961; Berry & Armitage 1995): the tail
+    # probabilities of the Clopper-Pearson equations with the observed
+    # outcome counted half. Each limit lies between two Clopper-Pearson
+    # limits (the mid tail lies between P(X > x) and P(X >= x)), which gives
+    # a tight bracket. At x = n (lower) and x = 0 (upper) the equation
+    # p^n / 2 = alpha has a closed form.
+    cp_low, cp_high = _clopper_pearson(x, n, alpha)
+    nxt_low, _ = _clopper_pearson(np.minimum(x + 1.0, n), n, alpha)
+    _, prv_high = _clopper_pearson(np.maximum(x - 1.0, 0.0), n, alpha)
+    with np.errstate(divide="ignore"):
+        at_n = np.exp(np.log(2.0 * alpha) / n)
+    low = np.where(x == 0, 0.0, np.where(x == n, at_n, np.nan))
+    high = np.where(x == n, 1.0, np.where(x == 0, -np.expm1(np.log(2.0 * alpha) / n), np.nan))
+    todo_low = np.isnan(low)
+    todo_high = np.isnan(high)
+    if x.ndim == 0:
+        if todo_low:
+            low = np.asarray(_brent(_midp_upper_tail, cp_low, nxt_low, x, n, alpha))
+        if todo_high:
+            high = np.asarray(_brent(_midp_lower_tail, prv_high, cp_high, x, n, alpha))
+        return low, high
+    low = low.copy()
+    high = high.copy()
+    if todo_low.any():
+        low[todo_low] = _chandrupatla(
+            _midp_upper_tail, cp_low[todo_low], nxt_low[todo_low], x[todo_low], n[todo_low], alpha
+        )
+    if todo_high.any():
+        high[todo_high] = _chandrupatla(
+            _midp_lower_tail,
+            prv_high[todo_high],
+            cp_high[todo_high],
+            x[todo_high],
+            n[todo_high],
+            alpha,
+        )
+    return low, high
+
+
+def _brent(f: Any, lo: Any, hi: Any, x: Any, n: Any, alpha: float) -> float:
+    lo_f, hi_f = float(lo), float(hi)
+    if lo_f == hi_f:
+        return lo_f
+    root: float = optimize.brentq(
+        f, lo_f, hi_f, args=(float(x), float(n), alpha), xtol=_XATOL, rtol=_XRTOL, maxiter=500
+    )
+    return root
+
+
+def _chandrupatla(
+    f: Any, lo: FloatArray, hi: FloatArray, x: FloatArray, n: FloatArray, alpha: float
+) -> FloatArray:
+    # Vectorised bracketing root finder (Chandrupatla 1997) with the same
+    # tolerances as the scalar brentq path.
+    same = lo == hi
+    hi = np.where(same, np.nextafter(hi, np.inf), hi)
+    res = elementwise.find_root(
+        f,
+        (lo, hi),
+        args=(x, n, alpha),
+        tolerances={"xatol": _XATOL, "xrtol": _XRTOL, "fatol": 0.0, "frtol": 0.0},
+    )
+    out: FloatArray = np.where(same, lo, res.x)
+    return out
+
+
+def binom_ci(
+    x: Any,
+    n: Any,
+    *,
+    method: str = "clopper-pearson",
+    conf_level: float = 0.95,
+) -> ConfidenceInterval | ConfidenceIntervalArray:
+    """Two-sided confidence interval for a binomial proportion ``x / n``.
+
+    R equivalents: ``clopper-pearson`` = ``binom.test(x, n)$conf.int``
+    (Clopper & Pearson 1934); ``wilson`` = ``prop.test(x, n, correct=FALSE)$conf.int``
+    (Wilson 1927); ``wilson-cc`` = ``prop.test(x, n, correct=TRUE)$conf.int``
+    (Newcombe 1998, with R's continuity correction min(0.5, |x - n/2|), which is
+    relative to prop.test's default null p = 0.5); ``agresti-coull``
+    (Agresti & Coull 1998), ``jeffreys`` and ``wald`` as in Brown, Cai &
+    DasGupta (2001); ``mid-p`` (Berry & Armitage 1995), solved to relative
+    machine precision. Scalars give a ``ConfidenceInterval``; arrays (broadcast
+    together) give a ``ConfidenceIntervalArray`` of the broadcast shape.
+    """
+    method = check_option("method", method, METHODS)
+    level = check_conf_level(conf_level)
+    xs, ns, scalar = _x_and_n(x, n)
+    alpha = (1.0 - level) / 2.0
+    z = float(special.ndtri((1.0 + level) / 2.0))
+    if method == "clopper-pearson":
+        low, high = _clopper_pearson(xs, ns, alpha)
+    elif method == "wilson":
+        low, high = _score(xs, ns, z, 0.0)
+    elif method == "wilson-cc":
+        low, high = _score(xs, ns, z, np.minimum(0.5, np.abs(xs - ns * 0.5)))
+    elif method == "agresti-coull":
+        low, high = _agresti_coull(xs, ns, z)
+    elif method == "jeffreys":
+        low, high = _jeffreys(xs, ns, alpha)
+    elif method == "wald":
+        low, high = _wald(xs, ns, z)
+    else:
+        low, high = _mid_p(xs, ns, alpha)
+    if scalar:
+        return ConfidenceInterval(float(low), float(high))
+    return ConfidenceIntervalArray(frozen_array(low), frozen_array(high))
+
+
+# --------------------------------------------------------------------------
+# exact test
+
+
+def _two_sided_r(x: int, n: int, p: float) -> float:
+    # R binom.test: add the probability of every outcome on the other side of
+    # the mean whose density is at most d(x) * (1 + 1e-7).
+    if p == 0.0:
+        return float(x == 0)
+    if p == 1.0:
+        return float(x == n)
+    d = float(stats.binom.pmf(x, n, p))
+    m = n * p
+    if x == m:
+        return 1.0
+    if x < m:
+        i = np.arange(int(np.ceil(m)), n + 1)
+        y = int(np.count_nonzero(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        pval = float(stats.binom.cdf(x, n, p)) + float(stats.binom.sf(n - y, n, p))
+    else:
+        i = np.arange(0, int(np.floor(m)) + 1)
+        y = int(np.count_nonzero(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        pval = float(stats.binom.cdf(y - 1, n, p)) + float(stats.binom.sf(x - 1, n, p))
+    return min(1.0, pval)
+
+
+def _two_sided_sas(x: int, n: int, p: float) -> float:
+    # SAS PROC FREQ (BINOMIAL, EXACT BINOMIAL): the one-sided p-value is the
+    # tail in the direction of the observed proportion -- right, P(X >= x),
+    # when x/n > p, else left, P(X <= x) -- and the two-sided p-value is twice
+    # it, capped at 1.
+    if x > n * p:
+        one = float(stats.binom.sf(x - 1, n, p))
+    else:
+        one = float(stats.binom.cdf(x, n, p))
+    return min(1.0, 2.0 * one)
+
+
+def binom_test(
+    x: Any,
+    n: Any,
+    p: float = 0.5,
+    *,
+    alternative: str = "two-sided",
+    two_sided_rule: str = "r",
+    conf_level: float = 0.95,
+) -> BinomTestResult:
+    """Exact binomial test of ``H0: P(success) = p``, as R ``binom.test(x, n, p)``.
+
+    One-sided p-values are the binomial tails P(X <= x) (``less``) and
+    P(X >= x) (``greater``). Two-sided, ``two_sided_rule="r"`` is R's rule
+    (Clopper & Pearson's "minimum likelihood" method; Fay 2010): the sum of
+    the probabilities of all outcomes y with d(y) <= d(x) * (1 + 1e-7).
+    ``two_sided_rule="sas"`` is SAS PROC FREQ's exact binomial test: twice
+    the one-sided p-value in the direction of the observed proportion
+    (P(X >= x) when x/n > p, else P(X <= x)), capped at 1. The two agree for
+    p = 0.5, where the distribution is symmetric; for skewed nulls they differ
+    because R counts the outcomes on the far side by their probability while
+    SAS doubles the near tail. ``conf_int`` is Clopper-Pearson, one-sided for
+    ``less`` / ``greater`` as in R.
+    """
+    alternative = check_option("alternative", alternative, ALTERNATIVES)
+    rule = check_option("two_sided_rule", two_sided_rule, TWO_SIDED_RULES)
+    level = check_conf_level(conf_level)
+    xs, ns, scalar = _x_and_n(x, n)
+    if not scalar:
+        raise InputTypeError("x and n must be single whole numbers for binom_test; got arrays")
+    prob = _probability(p)
+    xi, ni = int(xs), int(ns)
+    if alternative == "less":
+        pval = float(stats.binom.cdf(xi, ni, prob))
+        _, high = _clopper_pearson(xs, ns, 1.0 - level)
+        ci = ConfidenceInterval(0.0, float(high))
+    elif alternative == "greater":
+        pval = float(stats.binom.sf(xi - 1, ni, prob))
+        low, _ = _clopper_pearson(xs, ns, 1.0 - level)
+        ci = ConfidenceInterval(float(low), 1.0)
+    else:
+        pval = _two_sided_r(xi, ni, prob) if rule == "r" else _two_sided_sas(xi, ni, prob)
+        low, high = _clopper_pearson(xs, ns, (1.0 - level) / 2.0)
+        ci = ConfidenceInterval(float(low), float(high))
+    return BinomTestResult(
+        x=xi,
+        n=ni,
+        p=prob,
+        p_value=pval,
+        estimate=xi / ni,
+        conf_int=ci,
+        alternative=alternative,
+        two_sided_rule=rule,
+        conf_level=level,
+    )
