@@ -1,0 +1,397 @@
+"""Integrity of the checked-in R reference data, reference/r-reference.json.
+
+Every test but the last reads only the JSON file and docs/api-contract.md, so
+they run without R. The counting checks recompute, from the dataset columns
+embedded in the file, the totals that R's results must agree with (subjects,
+events, censorings); they prove the embedded data are the data R was run on.
+
+The last test re-runs reference/generate_reference.R into a temporary
+directory and requires the output to be byte-identical to the checked-in file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossval.stats.interval import ConfidenceInterval
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "reference" / "r-reference.json"
+SCRIPT = ROOT / "reference" / "generate_reference.R"
+CONTRACT = ROOT / "docs" / "api-contract.md"
+
+R_MISSING = "R not found: install with `apt-get install -y r-base-core r-cran-survival`"
+
+# Which result type each function returns (docs/api-contract.md, module table).
+RESULT_TYPE = {
+    "kaplan_meier": "KaplanMeierResult",
+    "logrank": "LogRankResult",
+    "cox_ph": "CoxResult",
+    "binom_ci": "ConfidenceInterval",
+    "binom_test": "BinomTestResult",
+    "fisher_exact": "FisherResult",
+    "chi2_test": "Chi2Result",
+    "g_test": "GTestResult",
+}
+SURVIVAL_FUNCTIONS = {"kaplan_meier", "logrank", "cox_ph"}
+COLUMN_ROLES = {"time", "event", "group", "strata", "start", "weights", "covariates"}
+# Option name in a case -> vocabulary name in the contract.
+OPTION_VOCABULARY = {
+    "conf_type": "conf_type",
+    "median_rule": "median_rule",
+    "ties": "ties",
+    "method": "method",
+    "alternative": "alternative",
+    "two_sided_rule": "two_sided_rule",
+}
+
+
+@cache
+def reference() -> dict[str, Any]:
+    with REFERENCE.open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def cases() -> list[dict[str, Any]]:
+    return list(reference()["cases"])
+
+
+def contract_text() -> str:
+    return CONTRACT.read_text(encoding="utf-8")
+
+
+def contract_functions() -> set[str]:
+    """Function names in the contract's module table (`name(` inside backticks)."""
+    names: set[str] = set()
+    for line in contract_text().splitlines():
+        if line.startswith("| `stats/"):
+            names.update(re.findall(r"`(\w+)\(", line))
+    return names
+
+
+def contract_result_fields(result_type: str) -> set[str]:
+    """The field names listed in the contract as ``Type(a, b (note), c)``."""
+    if result_type == "ConfidenceInterval":
+        return {f.name for f in dataclasses.fields(ConfidenceInterval)}
+    text = contract_text()
+    start = end = text.index(result_type + "(") + len(result_type) + 1
+    depth = 1
+    while depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    inner = text[start : end - 1]
+    while re.search(r"\([^()]*\)", inner):  # drop notes such as "(p×2)"
+        inner = re.sub(r"\([^()]*\)", "", inner)
+    return {part.strip() for part in inner.split(",")}
+
+
+def contract_vocabulary(name: str) -> set[str]:
+    match = re.search(rf"^- `{name}`[^:]*: (.*)$", contract_text(), flags=re.MULTILINE)
+    assert match, f"vocabulary {name} not in the contract"
+    return set(re.findall(r"`([^`]+)`", match.group(1)))
+
+
+def dataset_rows(case: dict[str, Any]) -> dict[str, list[Any]]:
+    """The case's dataset columns after its subset."""
+    columns = reference()["datasets"][case["dataset"]]["columns"]
+    subset = case.get("subset")
+    if subset is None:
+        return columns
+    keep = [v == subset["value"] for v in columns[subset["column"]]]
+    return {name: [v for v, k in zip(col, keep, strict=True) if k] for name, col in columns.items()}
+
+
+# --- the file as a whole ------------------------------------------------------
+
+
+def test_file_parses_and_is_stamped() -> None:
+    data = reference()
+    assert "Do not edit" in data["_note"]
+    assert data["generated_by"] == "reference/generate_reference.R"
+    assert re.fullmatch(r"R version \d+\.\d+\.\d+.*", data["r_version"]), data["r_version"]
+    assert re.fullmatch(r"\d+\.\d+[.-]\d+", data["survival_version"]), data["survival_version"]
+
+
+def test_file_size_is_bounded() -> None:
+    assert REFERENCE.stat().st_size < 5_000_000
+
+
+def test_every_case_has_id_function_and_expected() -> None:
+    for case in cases():
+        assert isinstance(case.get("id"), str) and case["id"], case
+        assert isinstance(case.get("function"), str), case["id"]
+        assert isinstance(case.get("expected"), dict) and case["expected"], case["id"]
+        assert isinstance(case.get("r_call"), str) and case["r_call"], case["id"]
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [case["id"] for case in cases()]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates
+
+
+def test_functions_are_contract_functions() -> None:
+    allowed = contract_functions()
+    assert {"kaplan_meier", "cox_ph", "binom_ci", "fisher_exact"} <= allowed
+    unknown = {case["function"] for case in cases()} - allowed
+    assert not unknown
+
+
+def test_every_function_of_the_task_has_cases() -> None:
+    present = {case["function"] for case in cases()}
+    wanted = {
+        "kaplan_meier",
+        "logrank",
+        "cox_ph",
+        "binom_ci",
+        "binom_test",
+        "fisher_exact",
+        "chi2_test",
+    }
+    assert wanted <= present
+
+
+def test_expected_fields_are_result_fields() -> None:
+    for case in cases():
+        fields = contract_result_fields(RESULT_TYPE[case["function"]])
+        extra = set(case["expected"]) - fields
+        assert not extra, f"{case['id']}: {sorted(extra)} not fields of the result"
+
+
+def test_options_use_contract_vocabularies() -> None:
+    vocab = {key: contract_vocabulary(name) for key, name in OPTION_VOCABULARY.items()}
+    for case in cases():
+        for key, value in case.get("options", {}).items():
+            if key in vocab:
+                assert value in vocab[key], f"{case['id']}: {key}={value!r}"
+
+
+# --- datasets -----------------------------------------------------------------
+
+
+def test_dataset_columns_have_equal_lengths_and_numbers() -> None:
+    for name, ds in reference()["datasets"].items():
+        assert ds["source"], name
+        lengths = {col: len(values) for col, values in ds["columns"].items()}
+        assert len(set(lengths.values())) == 1, f"{name}: {lengths}"
+        assert ds["n_rows"] == next(iter(lengths.values())), name
+        for col, values in ds["columns"].items():
+            for v in values:
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                assert ok, f"{name}.{col}: {v!r}"
+
+
+def test_case_columns_exist_in_their_dataset() -> None:
+    datasets = reference()["datasets"]
+    for case in cases():
+        if case["function"] not in SURVIVAL_FUNCTIONS:
+            assert "dataset" not in case and "inputs" in case, case["id"]
+            continue
+        assert "inputs" not in case, case["id"]
+        columns = datasets[case["dataset"]]["columns"]
+        assert set(case["columns"]) <= COLUMN_ROLES, case["id"]
+        for role, ref in case["columns"].items():
+            names = ref if role == "covariates" else [ref]
+            for col in names:
+                assert col in columns, f"{case['id']}: {role} -> {col}"
+        subset = case.get("subset")
+        if subset is not None:
+            assert subset["value"] in columns[subset["column"]], case["id"]
+
+
+def test_events_are_zero_or_one() -> None:
+    for case in cases():
+        if case["function"] in SURVIVAL_FUNCTIONS:
+            events = dataset_rows(case)[case["columns"]["event"]]
+            assert set(events) <= {0, 1}, case["id"]
+
+
+# --- expected values agree with the embedded data (hand counting) --------------
+
+
+def test_kaplan_meier_counts_match_the_data() -> None:
+    for case in cases():
+        if case["function"] != "kaplan_meier":
+            continue
+        rows = dataset_rows(case)
+        events = rows[case["columns"]["event"]]
+        exp = case["expected"]
+        n = len(events)
+        # Every subject is at risk at the first distinct time; each leaves exactly once.
+        assert exp["n_risk"][0] == n, case["id"]
+        assert sum(exp["n_event"]) == sum(events), case["id"]
+        assert sum(exp["n_event"]) + sum(exp["n_censor"]) == n, case["id"]
+        for i in range(len(exp["time"]) - 1):
+            left = exp["n_risk"][i] - exp["n_event"][i] - exp["n_censor"][i]
+            assert exp["n_risk"][i + 1] == left, case["id"]
+        assert exp["time"] == sorted(exp["time"]), case["id"]
+        lengths = {k: len(v) for k, v in exp.items() if isinstance(v, list) and k != "median_ci"}
+        assert set(lengths.values()) == {len(exp["time"])}, case["id"]
+        if case["options"]["conf_type"] == "none":
+            assert "lower" not in exp and "upper" not in exp, case["id"]
+        else:
+            assert "lower" in exp and "upper" in exp and "median_ci" in exp, case["id"]
+
+
+def test_logrank_counts_match_the_data() -> None:
+    for case in cases():
+        if case["function"] != "logrank":
+            continue
+        rows = dataset_rows(case)
+        events = rows[case["columns"]["event"]]
+        groups = rows[case["columns"]["group"]]
+        exp = case["expected"]
+        assert exp["groups"] == sorted(set(groups)), case["id"]
+        assert exp["n"] == [groups.count(g) for g in exp["groups"]], case["id"]
+        if exp["rho"] == 0:
+            observed = [
+                sum(e for e, g in zip(events, groups, strict=True) if g == level)
+                for level in exp["groups"]
+            ]
+            assert exp["observed"] == observed, case["id"]
+        # Expected counts add up to the observed ones (hand derivation: at each time
+        # the expected deaths over the groups sum to the deaths at that time, under
+        # any weight S(t-)^rho).
+        assert math.isclose(sum(exp["expected"]), sum(exp["observed"]), rel_tol=1e-12)
+        k = len(exp["groups"])
+        assert len(exp["variance"]) == k and all(len(r) == k for r in exp["variance"])
+
+
+def test_cox_counts_match_the_data() -> None:
+    for case in cases():
+        if case["function"] != "cox_ph":
+            continue
+        rows = dataset_rows(case)
+        events = rows[case["columns"]["event"]]
+        exp = case["expected"]
+        p = len(case["columns"]["covariates"])
+        assert exp["n"] == len(events), case["id"]
+        assert exp["n_events"] == sum(events), case["id"]
+        assert len(exp["coef"]) == p and len(exp["hr_ci"]) == p, case["id"]
+        assert all(len(row) == 2 for row in exp["hr_ci"]), case["id"]
+        assert exp["df"] == p, case["id"]
+        assert len(exp["loglik"]) == 2, case["id"]
+        assert math.isclose(
+            exp["lrt"], 2 * (exp["loglik"][1] - exp["loglik"][0]), rel_tol=1e-12, abs_tol=1e-12
+        ), case["id"]
+        assert ("robust_se" in exp) == case["options"]["robust"], case["id"]
+        control = case["options"]["r_control"]
+        assert set(control) >= {"eps", "iter.max"}, case["id"]
+        assert exp["iterations"] < control["iter.max"], f"{case['id']}: did not converge"
+
+
+def test_binomial_and_table_inputs_are_well_formed() -> None:
+    for case in cases():
+        fn, inputs, exp = case["function"], case.get("inputs"), case["expected"]
+        if fn in {"binom_ci", "binom_test"}:
+            assert 0 <= inputs["x"] <= inputs["n"] and inputs["n"] >= 1, case["id"]
+            assert case["r_source"] in {"formula", "stats::binom.test", "stats::prop.test"}
+        if fn == "binom_ci":
+            assert 0 <= exp["low"] <= exp["high"] <= 1, case["id"]
+        if fn == "binom_test":
+            assert exp["estimate"] == inputs["x"] / inputs["n"], case["id"]
+            low, high = exp["conf_int"]
+            assert low <= exp["estimate"] <= high, case["id"]
+        if fn in {"fisher_exact", "chi2_test"}:
+            table = inputs["table"]
+            assert len({len(row) for row in table}) == 1, case["id"]
+            assert all(isinstance(v, int) and v >= 0 for row in table for v in row)
+            assert 0 <= exp["p_value"] <= 1, case["id"]
+        if fn == "chi2_test":
+            # Expected cell counts are row total * column total / N.
+            table = inputs["table"]
+            total = sum(map(sum, table))
+            for i, row in enumerate(table):
+                for j in range(len(row)):
+                    col = sum(r[j] for r in table)
+                    assert math.isclose(
+                        exp["expected"][i][j], sum(row) * col / total, rel_tol=1e-12
+                    ), case["id"]
+            assert exp["df"] == (len(table) - 1) * (len(table[0]) - 1), case["id"]
+
+
+def test_nonfinite_notes_point_at_nulls() -> None:
+    for case in cases():
+        for note in case.get("r_nonfinite", []):
+            assert note["value"] in {"NaN", "Inf", "-Inf"}, case["id"]
+            value = case["expected"][note["field"]]
+            index = note["index"]
+            if index is None:
+                assert value is None, case["id"]
+            elif isinstance(index, list):
+                assert value[index[0]][index[1]] is None, case["id"]
+            else:
+                assert value[index] is None, case["id"]
+
+
+def test_script_uses_base_r_and_survival_only() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    loaded = set(re.findall(r"\b(?:library|require|requireNamespace)\((\w+)", text))
+    assert loaded == {"survival"}
+    namespaced = set(re.findall(r"\b(\w+)::", text)) - {"survival", "stats"}
+    assert not namespaced
+
+
+# --- the file is exactly what the script writes ----------------------------------
+
+
+def _r_versions() -> tuple[str, str] | None:
+    """(R.version.string, survival version) of the local Rscript, or None if unusable."""
+    if shutil.which("Rscript") is None:
+        return None
+    probe = subprocess.run(
+        [
+            "Rscript",
+            "-e",
+            'if (!requireNamespace("survival", quietly = TRUE)) quit(status = 3); '
+            'cat(R.version.string, as.character(packageVersion("survival")), sep = "\\n")',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return None
+    r_version, survival_version = probe.stdout.strip().splitlines()[:2]
+    return r_version, survival_version
+
+
+@pytest.mark.r
+def test_regenerating_reproduces_the_checked_in_file(tmp_path: Path) -> None:
+    versions = _r_versions()
+    if versions is None:
+        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
+            pytest.fail(R_MISSING)
+        pytest.skip(R_MISSING)
+    stamped = (reference()["r_version"], reference()["survival_version"])
+    if versions != stamped:
+        pytest.skip(
+            f"reference was generated with {stamped[0]} / survival {stamped[1]}, this machine "
+            f"has {versions[0]} / survival {versions[1]}: regenerate and review the diff"
+        )
+    out = tmp_path / "r-reference.json"
+    run = subprocess.run(
+        ["Rscript", str(SCRIPT.relative_to(ROOT)), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == REFERENCE.read_bytes(), (
+        "reference/r-reference.json differs from what reference/generate_reference.R writes"
+    )
