@@ -1,0 +1,352 @@
+"""Cox proportional hazards regression, fitted to agree with R's ``coxph``.
+
+Newton-Raphson from beta = 0 with the step-halving rule of survival's
+``coxfit6.c`` / ``agfit4.c``, so the path of iterates is R's.  R stops when the
+relative change of the log-likelihood is <= ``eps`` (default 1e-9), which
+leaves its coefficients good to only ~1e-8..1e-7.  crossval keeps iterating
+until the Newton decrement U' I^-1 U (twice the log-likelihood still to gain)
+is below 1e-20, i.e. until the remaining step is < 1e-10 standard errors, then
+takes that last step; its coefficients are therefore the maximiser to near
+machine precision and agree with ``coxph(control = coxph.control(eps = 1e-12))``.
+
+Monotone likelihood (an infinite coefficient) is detected as R does: at the
+point where R's own criterion would stop, a coefficient whose remaining Newton
+step is still large relative to its size is reported (``converged=False`` and
+a ``note``), and the fit is returned at that point, like R's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import linalg, stats
+
+from crossval.errors import InputError, InputTypeError
+from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats.cox_likelihood import (
+    TIES,
+    CoxDerivatives,
+    CoxInputs,
+    RiskSets,
+    check_cox_inputs,
+    check_exact_weights,
+    check_has_events,
+    evaluate,
+    prepare_risk_sets,
+    score_residuals,
+)
+
+FloatArray = NDArray[np.float64]
+
+MAX_ITER = 100
+# R's default convergence tolerance; used only to find where R would stop
+# (for its infinite-coefficient check), never as crossval's own criterion.
+R_EPS = 1e-9
+R_TOLER_INF = float(np.sqrt(R_EPS))
+NEWTON_DECREMENT_TOL = 1e-20
+COLLINEAR_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """A fitted Cox model; field names follow crossval's API contract.
+
+    ``se`` is always the model-based (naive) standard error; with
+    ``robust=True`` the sandwich error is in ``robust_se`` and, as in R,
+    ``var``, ``z``, ``p_value``, ``hr_ci`` and ``wald`` use it.
+    """
+
+    coef: FloatArray
+    se: FloatArray
+    hazard_ratio: FloatArray
+    hr_ci: FloatArray
+    z: FloatArray
+    p_value: FloatArray
+    loglik: tuple[float, float]
+    wald: float
+    score: float
+    lrt: float
+    df: int
+    wald_p: float
+    score_p: float
+    lrt_p: float
+    iterations: int
+    converged: bool
+    n: int
+    n_events: int
+    var: FloatArray
+    robust_se: FloatArray | None
+    ties: str
+    covariate_names: tuple[str, ...]
+    naive_var: FloatArray
+    robust_score: float | None
+    robust_score_p: float | None
+    conf_level: float
+    note: str
+
+
+def cox_ph(
+    time: Any,
+    event: Any,
+    covariates: Any,
+    *,
+    ties: str = "efron",
+    strata: Any = None,
+    weights: Any = None,
+    start: Any = None,
+    robust: bool = False,
+    conf_level: float = 0.95,
+    timefix: bool = True,
+) -> CoxResult:
+    """Fit a Cox proportional hazards model by maximum partial likelihood.
+
+    R equivalent: ``coxph(Surv(time, event) ~ covariates + strata(strata),
+    weights = weights, ties = ties, robust = robust)``, or ``Surv(start, time,
+    event)`` for counting-process data.  Reference: Cox (1972), JRSS B 34:187;
+    ties: Breslow (1974), Efron (1977), exact = Gail, Lubin & Rubinstein
+    (1981); robust variance: Lin & Wei (1989), JASA 84:1074.
+
+    ``covariates`` is a 1-d array (one covariate), an n x p array (named
+    ``x1..xp``) or a mapping name -> array.  ``iterations`` counts crossval's
+    own Newton steps, which run past R's stopping point (see module notes).
+    """
+    ties = check_option("ties", ties, TIES)
+    level = check_conf_level(conf_level)
+    for name, flag in (("robust", robust), ("timefix", timefix)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise InputTypeError(f"{name} must be True or False; got {flag!r}")
+    inputs = check_cox_inputs(time, event, covariates, strata=strata, weights=weights, start=start)
+    check_has_events(inputs.event, "cox_ph")
+    check_exact_weights(ties, inputs.weights)
+    if robust and ties == "exact":
+        raise InputError(
+            "robust=True is not available with ties='exact' (R has no score residuals for it); "
+            "choose ties='efron' or 'breslow'"
+        )
+    if timefix:
+        inputs = _apply_timefix(inputs)
+
+    rs = prepare_risk_sets(inputs)
+    p = inputs.x.shape[1]
+    at_zero = evaluate(rs, np.zeros(p), ties)
+    _check_rank(at_zero.information, inputs.names)
+    fit = _newton_raphson(rs, ties, at_zero)
+
+    naive_var = _inverse(fit.info.information)
+    var = naive_var
+    robust_se = None
+    robust_score = robust_score_p = None
+    if robust:
+        var, robust_score = _robust(rs, fit.beta, ties, naive_var)
+        robust_se = np.sqrt(np.diag(var))
+        robust_score_p = float(stats.chi2.sf(robust_score, p))
+
+    beta = fit.beta
+    se = np.sqrt(np.diag(naive_var))
+    se_used = np.sqrt(np.diag(var))
+    z = beta / se_used
+    crit = stats.norm.ppf(0.5 + level / 2)
+    hr_ci = np.exp(np.column_stack((beta - crit * se_used, beta + crit * se_used)))
+    wald = float(beta @ linalg.solve(var, beta, assume_a="pos"))
+    u0 = at_zero.gradient
+    score = float(u0 @ linalg.solve(at_zero.information, u0, assume_a="pos"))
+    loglik = (at_zero.loglik, fit.info.loglik)
+    lrt = 2.0 * (loglik[1] - loglik[0])
+    return CoxResult(
+        coef=frozen_array(beta),
+        se=frozen_array(se),
+        hazard_ratio=frozen_array(np.exp(beta)),
+        hr_ci=frozen_array(hr_ci),
+        z=frozen_array(z),
+        p_value=frozen_array(2.0 * stats.norm.sf(np.abs(z))),
+        loglik=loglik,
+        wald=wald,
+        score=score,
+        lrt=lrt,
+        df=p,
+        wald_p=float(stats.chi2.sf(wald, p)),
+        score_p=float(stats.chi2.sf(score, p)),
+        lrt_p=float(stats.chi2.sf(lrt, p)),
+        iterations=fit.iterations,
+        converged=fit.converged,
+        n=int(inputs.time.size),
+        n_events=int(inputs.event.sum()),
+        var=frozen_array(var),
+        robust_se=None if robust_se is None else frozen_array(robust_se),
+        ties=ties,
+        covariate_names=inputs.names,
+        naive_var=frozen_array(naive_var),
+        robust_score=robust_score,
+        robust_score_p=robust_score_p,
+        conf_level=level,
+        note=fit.note,
+    )
+
+
+def _apply_timefix(inputs: CoxInputs) -> CoxInputs:
+    # imported here so that the fitter does not depend on timefix at import time
+    from crossval.stats.timefix import aeq_times
+
+    if inputs.start is None:
+        time = aeq_times(inputs.time)
+        start = None
+    else:
+        time, start = aeq_times(inputs.time, inputs.start)
+        if (start >= time).any():
+            i = int(np.flatnonzero(start >= time)[0])
+            raise InputError(
+                f"start and time of row {i} ({inputs.start[i]!r}, {inputs.time[i]!r}) are equal "
+                "up to round-off, so the interval has length 0 (R: 'an interval has effective "
+                "length 0'); pass timefix=False to keep them distinct"
+            )
+    return CoxInputs(time, inputs.event, inputs.x, inputs.names, inputs.strata,
+                     inputs.weights, start)
+
+
+def _check_rank(info: FloatArray, names: tuple[str, ...]) -> None:
+    """Refuse covariates that are constant or collinear within the risk sets.
+
+    The information matrix has the same null space at every finite beta, so
+    beta = 0 suffices.  R drops such columns (coefficient NA); a silent drop
+    would hide the problem from an auditor, so crossval stops and names them.
+    """
+    diag = np.diag(info).copy()
+    scale = diag.max()
+    for j, v in enumerate(diag):
+        if not v > COLLINEAR_TOL * max(scale, 1e-300):
+            raise InputError(
+                f"covariate {names[j]!r} does not vary within the risk sets (it is constant, "
+                "or constant within every stratum), so its coefficient is not identifiable "
+                "(R's coxph reports NA for it); remove it"
+            )
+    d = np.sqrt(diag)
+    corr = info / np.outer(d, d)
+    kept: list[int] = []
+    for j in range(corr.shape[0]):
+        if kept:
+            sub = corr[np.ix_(kept, kept)]
+            cross = corr[kept, j]
+            coef = linalg.solve(sub, cross, assume_a="pos")
+            residual = corr[j, j] - cross @ coef
+        else:
+            coef = np.zeros(0)
+            residual = corr[j, j]
+        if residual <= COLLINEAR_TOL:
+            involved = [names[k] for k, c in zip(kept, coef, strict=True) if abs(c) > 1e-8]
+            raise InputError(
+                f"covariates are collinear: {names[j]!r} is a linear combination of "
+                f"{', '.join(map(repr, involved))} within the risk sets (R's coxph reports NA "
+                f"for {names[j]!r}); remove one of them"
+            )
+        kept.append(j)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    beta: FloatArray
+    info: CoxDerivatives
+    iterations: int
+    converged: bool
+    note: str
+
+
+def _newton_step(info: CoxDerivatives) -> FloatArray | None:
+    try:
+        step = linalg.solve(info.information, info.gradient, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return None
+    return np.asarray(step, dtype=np.float64)
+
+
+def _finite(info: CoxDerivatives) -> bool:
+    return bool(
+        np.isfinite(info.loglik)
+        and np.isfinite(info.gradient).all()
+        and np.isfinite(info.information).all()
+    )
+
+
+def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
+    """Maximise the partial likelihood, following coxfit6's step-halving path."""
+    beta = np.zeros(rs.x.shape[1])
+    best = at_zero
+    step = _newton_step(best)
+    if step is None:
+        raise InputError("the information matrix at beta = 0 is singular; check the covariates")
+    new = beta + step
+    halving = 0
+    r_checked = False
+    for iteration in range(1, MAX_ITER + 1):
+        cur = evaluate(rs, new, ties)
+        finite = _finite(cur)
+        cur_step = _newton_step(cur) if finite else None
+        if cur_step is None:
+            finite = False
+        if finite and cur_step is not None:
+            decrement = float(cur.gradient @ cur_step)
+            r_converged = abs(1.0 - best.loglik / cur.loglik) <= R_EPS
+            if r_converged and not r_checked:
+                r_checked = True
+                infinite = _infinite_coefficients(new, cur_step)
+                if infinite:
+                    return _Fit(
+                        new, cur, iteration, False,
+                        "log-likelihood converged before coefficient(s) "
+                        f"{', '.join(str(k + 1) for k in infinite)}: the likelihood is "
+                        "monotone and the estimate may be infinite (R warns the same); "
+                        "estimates are those at R's stopping point",
+                    )
+            if decrement <= NEWTON_DECREMENT_TOL:
+                # one more Newton step from here changes beta by < 1e-10 SE; the
+                # information is kept from this point (its change is of that order)
+                return _Fit(new + cur_step, cur, iteration, True, "")
+        worse = not finite or cur.loglik < best.loglik
+        if r_checked and finite:
+            # past R's stop the loglik changes at round-off level; do not halve on noise
+            worse = bool(cur.loglik < best.loglik - 64 * np.finfo(float).eps * abs(best.loglik))
+        if worse:
+            halving += 1
+            new = (new + halving * beta) / (halving + 1.0)
+        else:
+            assert cur_step is not None
+            halving = 0
+            best = cur
+            beta = new
+            new = new + cur_step
+    return _Fit(
+        beta, best, MAX_ITER, False,
+        f"did not converge in {MAX_ITER} Newton-Raphson iterations; "
+        "estimates are the best found",
+    )
+
+
+def _infinite_coefficients(beta: FloatArray, step: FloatArray) -> list[int]:
+    """R's coxph.fit check: the Newton step is still large relative to the coefficient."""
+    step = np.abs(step)
+    flagged = (step > R_EPS) & (step > R_TOLER_INF * np.abs(beta))
+    return [int(k) for k in np.flatnonzero(flagged)]
+
+
+def _inverse(info: FloatArray) -> FloatArray:
+    return np.asarray(linalg.inv(info), dtype=np.float64)
+
+
+def _robust(
+    rs: RiskSets, beta: FloatArray, ties: str, naive_var: FloatArray
+) -> tuple[FloatArray, float]:
+    """Sandwich variance D'D from weighted dfbeta residuals, and R's robust score test.
+
+    As ``coxph(robust = TRUE)`` with every row its own cluster: D = W L V,
+    with L the score residuals at the estimate, W the case weights and V the
+    model-based variance; the robust score test uses L at beta = 0.
+    """
+    w = rs.w[np.argsort(rs.order)][:, None]
+    dfbeta = (w * score_residuals(rs, beta, ties)) @ naive_var
+    var = dfbeta.T @ dfbeta
+    resid0 = w * score_residuals(rs, np.zeros_like(beta), ties)
+    u = resid0.sum(axis=0)
+    rscore = float(u @ linalg.solve(resid0.T @ resid0, u, assume_a="pos"))
+    return var, rscore
