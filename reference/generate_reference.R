@@ -305,6 +305,10 @@ add_dataset("weighted",
 cases <- list()
 add_case <- function(case) {
   nf <- nonfinite_report(case$expected)
+  if (!is.null(case$r_refined)) {
+    nf_refined <- lapply(nonfinite_report(case$r_refined), function(e) c(e, list(`in` = "r_refined")))
+    nf <- c(nf, nf_refined)
+  }
   if (length(nf)) case$r_nonfinite <- nf
   cases[[length(cases) + 1L]] <<- case
 }
@@ -556,9 +560,14 @@ for (tg in cox_targets) {
       iterations = as.integer(fit$iter),
       n = as.integer(fit$n),
       n_events = fit$nevent,
-      var = mat(model_var)
+      var = mat(fit$var)
     )
-    if (robust) expected$robust_se <- arr(sqrt(diag(as.matrix(fit$var))))
+    if (robust) {
+      expected$robust_se <- arr(sqrt(diag(as.matrix(fit$var))))
+      expected$naive_var <- mat(fit$naive.var)
+      expected$robust_score <- unname(fit$rscore)
+      expected$robust_score_p <- pchisq(unname(fit$rscore), df, lower.tail = FALSE)
+    }
     columns <- list()
     if (isTRUE(tg$start)) {
       columns$start <- "start"
@@ -577,9 +586,11 @@ for (tg in cox_targets) {
                   if (robust) "/robust" else "", ties, if (is_default) "/r_control=default" else "")
     note <- "se and var are model-based; hr_ci from summary(fit)$conf.int at 0.95"
     if (robust) {
-      note <- paste("robust = TRUE: se and var are model-based (R's naive.var); robust_se is",
-                    "sqrt(diag(fit$var)); as in R, z, p_value, hr_ci, wald and wald_p use the",
-                    "robust variance; score is R's model-based score test (fit$score)")
+      note <- paste("robust = TRUE: var is R's fit$var, the robust (sandwich) variance, and",
+                    "robust_se = sqrt(diag(var)); naive_var is R's fit$naive.var and se =",
+                    "sqrt(diag(naive_var)); as in R, z, p_value, hr_ci, wald and wald_p use the",
+                    "robust variance; score is the model-based score test (fit$score) and",
+                    "robust_score R's robust score test (fit$rscore)")
     }
     case <- list(
       id = id,
@@ -590,7 +601,7 @@ for (tg in cox_targets) {
                      r_control = list(eps = ctrl$eps, toler.chol = ctrl$toler.chol,
                                       iter.max = ctrl$iter.max)),
       r_call = r_call,
-      r_extract = paste("se = sqrt(diag(var)); loglik = fit$loglik; wald = fit$wald.test;",
+      r_extract = paste("se = sqrt(diag(fit$var)), or of fit$naive.var when robust; loglik = fit$loglik; wald = fit$wald.test;",
                         "score = fit$score; lrt = 2 * diff(fit$loglik); iterations = fit$iter;",
                         "n_events = fit$nevent; *_p = pchisq(stat, df, lower.tail = FALSE)"),
       r_note = note,
@@ -755,13 +766,54 @@ tables_rxc <- list(
   list(name = "3x2-77-37-14-8-9-5", t = rbind(c(77, 37), c(14, 8), c(9, 5))),
   list(name = "2x3-10-12-8-3-9-15", t = rbind(c(10, 12, 8), c(3, 9, 15))),
   list(name = "4x3", t = rbind(c(8, 5, 2), c(6, 7, 4), c(3, 6, 8), c(1, 4, 9))),
-  list(name = "5x3", t = rbind(c(12, 8, 5), c(10, 9, 7), c(7, 10, 9), c(5, 9, 12),
-                               c(3, 6, 14)))
+  list(name = "5x3-n63", t = rbind(c(6, 4, 2), c(5, 5, 3), c(3, 5, 5), c(2, 4, 7), c(1, 3, 8))),
+  # A larger 5 x 3 (N = 126): R's network algorithm handles it in well under a
+  # second; a full enumeration of its tables is much larger.
+  list(name = "5x3-n126", t = rbind(c(12, 8, 5), c(10, 9, 7), c(7, 10, 9), c(5, 9, 12),
+                                    c(3, 6, 14)))
 )
 
 matrix_text <- function(t) {
   sprintf("matrix(c(%s), nrow = %d, byrow = TRUE)",
           paste(as.integer(t(t)), collapse = ", "), nrow(t))
+}
+
+# fisher.test finds the conditional MLE and its limits with uniroot at the default
+# tolerance, and solves for the upper limit on the scale t = 1/ncp, so a large
+# limit can be off by a percent or more (for [[3, 1], [1, 3]] the upper 95% limit
+# is off by about 4 in 622). r_refined solves the same conditional equations
+# (Fisher's noncentral hypergeometric distribution of the [1, 1] cell given the
+# margins) on the log odds-ratio scale with tol 1e-13, so crossval's values can
+# also be checked closely.
+fisher_refined <- function(tab, alternative, conf_level) {
+  m <- sum(tab[, 1])
+  n <- sum(tab[, 2])
+  k <- sum(tab[1, ])
+  x <- tab[1, 1]
+  lo <- max(0, k - n)
+  hi <- min(k, m)
+  support <- lo:hi
+  log_base <- dhyper(support, m, n, k, log = TRUE)
+  probs <- function(log_ncp) {
+    w <- log_base + support * log_ncp
+    w <- exp(w - max(w))
+    w / sum(w)
+  }
+  mean_at <- function(log_ncp) sum(support * probs(log_ncp))
+  p_le <- function(log_ncp) sum(probs(log_ncp)[support <= x])
+  p_ge <- function(log_ncp) sum(probs(log_ncp)[support >= x])
+  solve_log <- function(f) {
+    uniroot(f, c(-50, 50), tol = 1e-13, maxiter = 10000L)$root
+  }
+  estimate <- if (x == lo) 0 else if (x == hi) Inf else exp(solve_log(function(u) mean_at(u) - x))
+  # Upper limit: the odds ratio at which P(X <= x) = alpha; lower: P(X >= x) = alpha.
+  upper_at <- function(alpha) if (x == hi) Inf else exp(solve_log(function(u) p_le(u) - alpha))
+  lower_at <- function(alpha) if (x == lo) 0 else exp(solve_log(function(u) p_ge(u) - alpha))
+  ci <- switch(alternative,
+    less = c(0, upper_at(1 - conf_level)),
+    greater = c(lower_at(1 - conf_level), Inf),
+    `two-sided` = c(lower_at((1 - conf_level) / 2), upper_at((1 - conf_level) / 2)))
+  list(odds_ratio = estimate, or_ci = arr(ci))
 }
 
 fisher_uniroot_note <- paste(
@@ -786,7 +838,11 @@ for (tb in tables_2x2) {
       r_uniroot_tol = .Machine$double.eps^0.25,
       r_note = fisher_uniroot_note,
       expected = list(p_value = unname(ft$p.value), odds_ratio = unname(ft$estimate),
-                      or_ci = arr(as.vector(ft$conf.int)))
+                      or_ci = arr(as.vector(ft$conf.int))),
+      r_refined = fisher_refined(tb$t, alt, 0.95),
+      r_refined_note = paste("odds_ratio and or_ci re-solved in this script from the same",
+                             "conditional equations on the log odds-ratio scale with uniroot",
+                             "tol 1e-13 (about 1e-12 relative); not fisher.test output")
     )
     if (isTRUE(tb$zero_margin)) {
       case$r_note <- paste("a zero margin: the conditional distribution is a single point,",
@@ -890,7 +946,8 @@ out <- list(
   conventions = list(
     na = "R's NA is written as null",
     nonfinite = paste("NaN, Inf and -Inf are written as null; cases holding any list them in",
-                      "r_nonfinite (field, zero-based index, value)"),
+                      "r_nonfinite (field, zero-based index, value; \"in\": \"r_refined\" when",
+                      "the field is in r_refined rather than expected)"),
     numbers = "doubles written with sprintf(\"%.17g\") and round-trip exactly",
     r_call = "the exact R text evaluated; `d` is the case's dataset after its subset"
   ),

@@ -12,11 +12,11 @@ directory and requires the output to be byte-identical to the checked-in file.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import math
 import os
 import re
-import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -30,8 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference" / "r-reference.json"
 SCRIPT = ROOT / "reference" / "generate_reference.R"
 CONTRACT = ROOT / "docs" / "api-contract.md"
-
-R_MISSING = "R not found: install with `apt-get install -y r-base-core r-cran-survival`"
 
 # Which result type each function returns (docs/api-contract.md, module table).
 RESULT_TYPE = {
@@ -163,9 +161,23 @@ def test_every_function_of_the_task_has_cases() -> None:
     assert wanted <= present
 
 
+def implemented_result_fields(result_type: str) -> set[str]:
+    """Fields of crossval's result class, when it is implemented (fields added to the contract)."""
+    for module in ("kaplan_meier", "logrank", "cox", "binomial", "contingency", "interval"):
+        try:
+            mod = importlib.import_module(f"crossval.stats.{module}")
+        except ImportError:
+            continue
+        cls = getattr(mod, result_type, None)
+        if cls is not None and dataclasses.is_dataclass(cls):
+            return {f.name for f in dataclasses.fields(cls)}
+    return set()
+
+
 def test_expected_fields_are_result_fields() -> None:
     for case in cases():
-        fields = contract_result_fields(RESULT_TYPE[case["function"]])
+        result_type = RESULT_TYPE[case["function"]]
+        fields = contract_result_fields(result_type) | implemented_result_fields(result_type)
         extra = set(case["expected"]) - fields
         assert not extra, f"{case['id']}: {sorted(extra)} not fields of the result"
 
@@ -326,7 +338,7 @@ def test_nonfinite_notes_point_at_nulls() -> None:
     for case in cases():
         for note in case.get("r_nonfinite", []):
             assert note["value"] in {"NaN", "Inf", "-Inf"}, case["id"]
-            value = case["expected"][note["field"]]
+            value = case[note.get("in", "expected")][note["field"]]
             index = note["index"]
             if index is None:
                 assert value is None, case["id"]
@@ -334,6 +346,77 @@ def test_nonfinite_notes_point_at_nulls() -> None:
                 assert value[index[0]][index[1]] is None, case["id"]
             else:
                 assert value[index] is None, case["id"]
+
+
+def test_fisher_refined_values_agree_with_fisher_test() -> None:
+    """r_refined re-solves fisher.test's equations more tightly: same numbers to ~1%."""
+    for case in cases():
+        if case["function"] != "fisher_exact" or "r_refined" not in case:
+            continue
+        for field in ("odds_ratio", "or_ci"):
+            got, want = case["r_refined"][field], case["expected"][field]
+            for a, b in zip(
+                got if isinstance(got, list) else [got],
+                want if isinstance(want, list) else [want],
+                strict=True,
+            ):
+                if a is None or b is None:
+                    assert a is None and b is None, case["id"]
+                else:
+                    assert math.isclose(a, b, rel_tol=0.01, abs_tol=1e-9), case["id"]
+
+
+def by_id(case_id: str) -> dict[str, Any]:
+    (case,) = [c for c in cases() if c["id"] == case_id]
+    return case
+
+
+def test_fisher_two_point_support_by_hand() -> None:
+    # [[99, 1], [50, 0]]: column totals m = 149, n = 1, first-row total k = 100, so the
+    # [1, 1] cell is 99 or 100. With odds ratio psi,
+    #   P(X = 100) / P(X = 99) = psi * C(149, 100) C(1, 0) / (C(149, 99) C(1, 1))
+    #                          = psi * 50 / 100,
+    # so P(X <= 99) = 1 / (1 + psi / 2). The upper 95% limit solves this = 0.025:
+    # psi = 2 * (1 / 0.025 - 1) = 78. x = 99 is the lower end of the support, so
+    # the conditional MLE is 0 and the lower limit 0; both tables are as likely
+    # as the observed one or less, so p = 1.
+    case = by_id("fisher_exact/2x2/99-1-50-0/alternative=two-sided")
+    assert case["expected"]["p_value"] == 1
+    assert case["expected"]["odds_ratio"] == 0
+    assert case["r_refined"]["or_ci"][0] == 0
+    assert math.isclose(case["r_refined"]["or_ci"][1], 78.0, rel_tol=1e-12)
+    # fisher.test's own root is looser (default uniroot tolerance on the 1/psi scale).
+    assert math.isclose(case["expected"]["or_ci"][1], 78.0, rel_tol=0.01)
+
+
+def test_zero_margin_fisher_p_is_one() -> None:
+    # A zero row total leaves a single table with these margins: p = 1.
+    for name in ("0-0-4-6", "2-0-5-0"):
+        case = by_id(f"fisher_exact/2x2/{name}/alternative=two-sided")
+        assert case["expected"]["p_value"] == 1
+
+
+def test_median_rule_cases_by_hand() -> None:
+    # median_flat: S = (5/6)(4/5)(3/4) = 1/2 at t = 3; t = 4 is censored, so S stays
+    # 1/2 until the event at t = 5. R's rule takes the midpoint: (3 + 5) / 2 = 4.
+    flat = by_id("kaplan_meier/median_flat/conf_type=log/conf_level=0.95")["expected"]
+    assert flat["survival"][2] == 0.5 and flat["survival"][3] == 0.5
+    assert flat["median"] == 4
+    # median_flat_rounded: 12 subjects, events at 1..6, censored at 7, events at
+    # 8..12. S(6) = 6/12 mathematically but R's product is 0.49999999999999989; it
+    # is flat until t = 8, and R's tolerance counts it as 1/2: median (6 + 8) / 2 = 7.
+    rounded = by_id("kaplan_meier/median_flat_rounded/conf_type=log/conf_level=0.95")
+    surv = rounded["expected"]["survival"]
+    assert surv[5] != 0.5 and abs(surv[5] - 0.5) < 1e-15 and surv[6] == surv[5]
+    assert rounded["expected"]["median"] == 7
+
+
+def test_timefix_merged_the_noisy_times() -> None:
+    # fp_noise has 12 raw times forming 8 distinct values once each noise pair is tied.
+    case = by_id("kaplan_meier/fp_noise/conf_type=log/conf_level=0.95")
+    raw = reference()["datasets"]["fp_noise"]["columns"]["time"]
+    assert len(set(raw)) == 12
+    assert len(case["expected"]["time"]) == 8
 
 
 def test_script_uses_base_r_and_survival_only() -> None:
@@ -347,15 +430,12 @@ def test_script_uses_base_r_and_survival_only() -> None:
 # --- the file is exactly what the script writes ----------------------------------
 
 
-def _r_versions() -> tuple[str, str] | None:
-    """(R.version.string, survival version) of the local Rscript, or None if unusable."""
-    if shutil.which("Rscript") is None:
-        return None
+def _r_versions() -> tuple[str, str]:
+    """(R.version.string, survival version) of the local Rscript."""
     probe = subprocess.run(
         [
             "Rscript",
             "-e",
-            'if (!requireNamespace("survival", quietly = TRUE)) quit(status = 3); '
             'cat(R.version.string, as.character(packageVersion("survival")), sep = "\\n")',
         ],
         capture_output=True,
@@ -363,25 +443,23 @@ def _r_versions() -> tuple[str, str] | None:
         timeout=120,
         check=False,
     )
-    if probe.returncode != 0:
-        return None
+    assert probe.returncode == 0, probe.stderr
     r_version, survival_version = probe.stdout.strip().splitlines()[:2]
     return r_version, survival_version
 
 
-@pytest.mark.r
+@pytest.mark.r  # tests/conftest.py skips without R (fails under CROSSVAL_REQUIRE_R=1)
 def test_regenerating_reproduces_the_checked_in_file(tmp_path: Path) -> None:
     versions = _r_versions()
-    if versions is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail(R_MISSING)
-        pytest.skip(R_MISSING)
     stamped = (reference()["r_version"], reference()["survival_version"])
     if versions != stamped:
-        pytest.skip(
+        message = (
             f"reference was generated with {stamped[0]} / survival {stamped[1]}, this machine "
             f"has {versions[0]} / survival {versions[1]}: regenerate and review the diff"
         )
+        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     out = tmp_path / "r-reference.json"
     run = subprocess.run(
         ["Rscript", str(SCRIPT.relative_to(ROOT)), str(out)],
