@@ -84,7 +84,7 @@ def logrank(
     k = labels.size
     if k < 2:
         raise InputError(
-            f"group has a single value ({labels[0]!r}); the log-rank test needs at least "
+            f"group has a single value ({labels.tolist()[0]!r}); the log-rank test needs at least "
             "two groups"
         )
     if e.sum() == 0:
