@@ -149,7 +149,8 @@ def cox_ph(
     se_used = np.sqrt(np.diag(var))
     z = beta / se_used
     crit = stats.norm.ppf(0.5 + level / 2)
-    hr_ci = np.exp(np.column_stack((beta - crit * se_used, beta + crit * se_used)))
+    with np.errstate(over="ignore"):  # an infinite bound is the honest answer
+        hr_ci = np.exp(np.column_stack((beta - crit * se_used, beta + crit * se_used)))
     wald = float(beta @ linalg.solve(var, beta, assume_a="pos"))
     u0 = at_zero.gradient
     score = float(u0 @ linalg.solve(at_zero.information, u0, assume_a="pos"))
@@ -271,7 +272,7 @@ def _finite(info: CoxDerivatives) -> bool:
 
 def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
     """Maximise the partial likelihood, following coxfit6's step-halving path."""
-    beta = np.zeros(rs.x.shape[1])
+    beta = np.zeros(rs.xt.shape[0])
     best = at_zero
     step = _newton_step(best)
     if step is None:

@@ -165,28 +165,29 @@ def _covariate_matrix(covariates: Any) -> tuple[FloatArray, tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class RiskSets:
-    """Data sorted by (stratum, stop) with the index bookkeeping of every event time.
+    """Data sorted by stratum and *descending* stop time, with every event time located.
 
-    Built once per fit by :func:`prepare_risk_sets`; the evaluation functions
-    then only do arithmetic on it.
+    In this order the rows still at risk by stop time at ``t`` are a prefix of
+    the stratum, so each risk-set sum is one forward cumulative sum.  Built once
+    per fit by :func:`prepare_risk_sets`; evaluations only do arithmetic on it.
     """
 
     order: IntArray  # sorted position -> caller's row
-    x: FloatArray  # centred covariates, sorted
+    xt: FloatArray  # centred covariates, sorted, one row per covariate (p x n)
     w: FloatArray
     stop: FloatArray
     start: FloatArray | None
-    bounds: IntArray  # stratum k occupies rows bounds[k]:bounds[k+1]
-    start_order: IntArray | None  # rows (sorted by stop) re-sorted by (stratum, start)
-    key_stop: NDArray[np.int64]  # (stratum, rank of stop) as one sortable integer
-    key_start: NDArray[np.int64]
+    bounds: IntArray  # stratum k occupies sorted rows bounds[k]:bounds[k+1]
+    start_order: IntArray | None  # the sorted rows re-sorted by stratum, descending start
+    key_stop: NDArray[np.int64]  # stratum * width + descending rank of stop
+    key_start: NDArray[np.int64]  # same for start (width - 1 when there is no start)
     death_rows: IntArray  # sorted positions of the events, grouped by event time
     group_first: IntArray  # offset of each event-time group within death_rows
     group_size: IntArray  # d, the number of tied events at the time
     group_key: NDArray[np.int64]
-    group_lo: IntArray  # first row (stop order) at risk by stop >= t
-    group_end: IntArray  # end of the group's stratum
-    group_entry: IntArray  # first row (start order) with start >= t, or n if none
+    group_begin: IntArray  # first row of the group's stratum
+    group_hi: IntArray  # end (exclusive) of the rows with stop >= t = prefix-sum column
+    group_entry: IntArray  # same, start order, rows with start >= t; n + 1 if none
     death_group: IntArray  # group of each entry of death_rows
     death_frac: FloatArray  # Efron's k/d for each tied death
 
@@ -194,27 +195,30 @@ class RiskSets:
 def prepare_risk_sets(inputs: CoxInputs) -> RiskSets:
     """Sort once within strata and locate every event time's risk set."""
     n = inputs.time.size
-    order = np.lexsort((inputs.time, inputs.strata)).astype(np.intp)
+    if (inputs.strata == 0).all():
+        order = np.argsort(-inputs.time, kind="stable").astype(np.intp)
+    else:
+        order = np.lexsort((-inputs.time, inputs.strata)).astype(np.intp)
     strata = inputs.strata[order]
     stop = inputs.time[order]
     start = None if inputs.start is None else inputs.start[order]
     w = inputs.weights[order]
     x = inputs.x[order]
-    x = x - (w @ x) / w.sum()
+    xt = np.ascontiguousarray((x - (w @ x) / w.sum()).T)
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(strata)) + 1, [n])).astype(np.intp)
 
-    values = stop if start is None else np.concatenate((stop, start))
-    tvals = np.unique(values)
+    tvals = np.unique(stop if start is None else np.concatenate((stop, start)))
     width = np.int64(tvals.size + 1)
     base = strata.astype(np.int64) * width
-    key_stop = base + np.searchsorted(tvals, stop).astype(np.int64)
+    top_rank = np.int64(tvals.size - 1)
+    key_stop = base + (top_rank - np.searchsorted(tvals, stop).astype(np.int64))
     if start is None:
-        # one below every time of the stratum: nobody has "entered late"
-        key_start = base - 1
+        # beyond every time of the stratum: nobody has "entered late"
+        key_start = base + (width - 1)
         start_order = None
     else:
-        key_start = base + np.searchsorted(tvals, start).astype(np.int64)
-        start_order = np.lexsort((start, strata)).astype(np.intp)
+        key_start = base + (top_rank - np.searchsorted(tvals, start).astype(np.int64))
+        start_order = np.lexsort((-start, strata)).astype(np.intp)
 
     death_rows = np.flatnonzero(inputs.event[order] == 1).astype(np.intp)
     dkeys = key_stop[death_rows]
@@ -226,57 +230,58 @@ def prepare_risk_sets(inputs: CoxInputs) -> RiskSets:
     rank = np.arange(death_rows.size) - group_first[death_group]
     death_frac = rank / group_size[death_group]
 
-    group_lo = np.searchsorted(key_stop, group_key, side="left").astype(np.intp)
-    group_stratum = strata[death_rows[group_first]]
-    group_end = bounds[group_stratum + 1]
+    group_begin = bounds[strata[death_rows[group_first]]]
+    group_hi = np.searchsorted(key_stop, group_key, side="right").astype(np.intp)
     if start_order is None:
-        group_entry = np.full(group_key.size, n, dtype=np.intp)
+        group_entry = np.full(group_key.size, n + 1, dtype=np.intp)
     else:
-        entry = np.searchsorted(key_start[start_order], group_key, side="left").astype(np.intp)
-        group_entry = np.where(entry >= group_end, n, entry).astype(np.intp)
+        # rows with start >= t lead their stratum in start order: key_start <= group key
+        entry = np.searchsorted(key_start[start_order], group_key, side="right").astype(np.intp)
+        group_entry = np.where(entry <= group_begin, n + 1, entry).astype(np.intp)
     return RiskSets(
-        order, x, w, stop, start, bounds, start_order, key_stop, key_start, death_rows,
-        group_first, group_size, group_key, group_lo, group_end, group_entry, death_group,
+        order, xt, w, stop, start, bounds, start_order, key_stop, key_start, death_rows,
+        group_first, group_size, group_key, group_begin, group_hi, group_entry, death_group,
         death_frac,
     )
 
 
-def _tail_sums(z: FloatArray, bounds: IntArray) -> FloatArray:
-    """Reverse cumulative sums restarted in every stratum, plus a zero row at index n.
+def _prefix_sums(z: FloatArray, bounds: IntArray) -> FloatArray:
+    """Cumulative sums along rows restarted in every stratum: out[:, i + 1] sums rows up to i.
 
-    Kept per stratum (not one global sum differenced) so that a small late risk
-    set is never the difference of two large totals.
+    Column 0 is unused and column n + 1 is a zero column for empty sums.  The
+    sums restart per stratum (rather than one global sum being differenced) so
+    that a small late risk set is never the difference of two large totals.
     """
-    out = np.zeros((z.shape[0] + 1, z.shape[1]))
+    out = np.zeros((z.shape[0], z.shape[1] + 2))
     for a, b in itertools.pairwise(bounds):
-        out[a:b] = np.cumsum(z[a:b][::-1], axis=0)[::-1]
+        np.cumsum(z[:, a:b], axis=1, out=out[:, a + 1 : b + 1])
     return out
 
 
 def _moments(rs: RiskSets, r: FloatArray, order: int) -> FloatArray:
-    """Per-row columns [r, r*x, r*x_j*x_k (j <= k)] up to the requested order."""
-    p = rs.x.shape[1]
-    cols = [r[:, None]]
+    """Per-row rows [r, r*x, r*x_j*x_k (j <= k)] up to the requested order (c x n)."""
+    p = rs.xt.shape[0]
+    c = 1 + (p if order >= 1 else 0) + (p * (p + 1) // 2 if order >= 2 else 0)
+    z = np.empty((c, r.size))
+    z[0] = r
     if order >= 1:
-        rx = r[:, None] * rs.x
-        cols.append(rx)
+        np.multiply(rs.xt, r, out=z[1 : 1 + p])
         if order >= 2:
             iu, ju = np.triu_indices(p)
-            cols.append(rx[:, iu] * rs.x[:, ju])
-    return np.hstack(cols)
+            np.multiply(z[1 + iu], rs.xt[ju], out=z[1 + p :])
+    return z
 
 
 def _risk_and_death_sums(
     rs: RiskSets, z: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Risk-set sums S and tied-death sums D of the columns of ``z`` per event time."""
-    tails = _tail_sums(z, rs.bounds)
-    s = tails[rs.group_lo]
+    """Risk-set sums S and tied-death sums D (groups x columns) of the rows of ``z``."""
+    s = _prefix_sums(z, rs.bounds)[:, rs.group_hi]
     if rs.start_order is not None:
         # remove rows whose interval starts at or after t: they have not entered yet
-        s = s - _tail_sums(z[rs.start_order], rs.bounds)[rs.group_entry]
-    d = np.add.reduceat(z[rs.death_rows], rs.group_first, axis=0)
-    return s, d
+        s = s - _prefix_sums(z[:, rs.start_order], rs.bounds)[:, rs.group_entry]
+    d = np.add.reduceat(z[:, rs.death_rows], rs.group_first, axis=1)
+    return s.T, d.T
 
 
 def _symmetric(upper: FloatArray, p: int) -> FloatArray:
@@ -287,47 +292,76 @@ def _symmetric(upper: FloatArray, p: int) -> FloatArray:
     return out
 
 
+def _step_sums(
+    rs: RiskSets, s0: FloatArray, d0: FloatArray, ties: str
+) -> tuple[FloatArray, ...]:
+    """Per event time, sums over the d Efron steps k of functions of den_k = S0 - f_k D0.
+
+    f_k = k/d for Efron and 0 for Breslow.  Returns sum(log den), and the sums
+    of 1/den, f/den, 1/den^2, f/den^2, f^2/den^2, from which the score and
+    information follow at the level of event times (no per-death p x p work).
+    """
+    g = rs.death_group
+    f = rs.death_frac if ties == "efron" else np.zeros(g.size)
+    den = s0[g] - f * d0[g]
+    inv = 1.0 / den
+    inv2 = inv * inv
+
+    def total(v: FloatArray) -> FloatArray:
+        return np.add.reduceat(v, rs.group_first)
+
+    return (
+        total(np.log(den)), total(inv), total(f * inv),
+        total(inv2), total(f * inv2), total(f * f * inv2),
+    )
+
+
 def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDerivatives:
-    """Log-likelihood (order 0), score (1) and information (2) at ``beta`` on prepared data."""
-    p = rs.x.shape[1]
-    eta = rs.x @ beta
+    """Log-likelihood (order 0), score (1) and information (2) at ``beta`` on prepared data.
+
+    Per event time with d tied deaths of total weight W, mean weight m = W/d,
+    and steps den_k = S0 - f_k D0 (f_k = k/d for Efron, 0 for Breslow), the
+    contributions are -m sum_k log den_k, -m sum_k (S1 - f_k D1)/den_k and
+    m sum_k [(S2 - f_k D2)/den_k - (S1 - f_k D1)(S1 - f_k D1)'/den_k^2]: the
+    sums of survival's coxfit6.c / agfit4.c, regrouped by powers of f_k.
+    """
+    p = rs.xt.shape[0]
+    eta = beta @ rs.xt
     # a common shift of eta cancels between numerator and denominators; it keeps exp finite
     eta = eta - eta.max()
     r = rs.w * np.exp(eta)
     z = _moments(rs, r, order)
     s, d = _risk_and_death_sums(rs, z)
     w_dead = rs.w[rs.death_rows]
-    x_dead = rs.x[rs.death_rows]
 
     loglik = float(w_dead @ eta[rs.death_rows])
-    grad = w_dead @ x_dead if order >= 1 else np.zeros(p)
-    info_upper = np.zeros(p * (p + 1) // 2)
+    grad = rs.xt[:, rs.death_rows] @ w_dead if order >= 1 else np.zeros(p)
+    info = np.zeros((p, p))
 
-    g = rs.death_group
-    dead_wt = np.add.reduceat(w_dead, rs.group_first)
-    mean_wt = (dead_wt / rs.group_size)[g]
+    mean_wt = np.add.reduceat(w_dead, rs.group_first) / rs.group_size
     if ties == "exact":
         # a single death has the same term under every method; only true ties need subsets
-        keep = (rs.group_size == 1)[g]
         exact_groups = np.flatnonzero(rs.group_size > 1)
+        mean_wt = np.where(rs.group_size > 1, 0.0, mean_wt)
     else:
-        keep = np.ones(g.size, dtype=bool)
         exact_groups = np.zeros(0, dtype=np.intp)
-    frac = rs.death_frac if ties == "efron" else np.zeros(g.size)
 
-    g, frac, mean_wt = g[keep], frac[keep], mean_wt[keep]
-    step = s[g] - frac[:, None] * d[g]
-    den = step[:, 0]
-    loglik -= float(mean_wt @ np.log(den))
+    log_den, a, b, c, e, h = _step_sums(rs, s[:, 0], d[:, 0], ties)
+    loglik -= float(mean_wt @ log_den)
     if order >= 1:
-        mean = step[:, 1 : 1 + p] / den[:, None]
-        grad = grad - mean_wt @ mean
+        s1, d1 = s[:, 1 : 1 + p], d[:, 1 : 1 + p]
+        grad = grad - (mean_wt * a) @ s1 + (mean_wt * b) @ d1
         if order >= 2:
-            iu, ju = np.triu_indices(p)
-            cov = step[:, 1 + p :] / den[:, None] - mean[:, iu] * mean[:, ju]
-            info_upper = info_upper + mean_wt @ cov
+            s2, d2 = s[:, 1 + p :], d[:, 1 + p :]
+            upper = (mean_wt * a) @ s2 - (mean_wt * b) @ d2
+            cross = s1.T @ (d1 * (mean_wt * e)[:, None])
+            info = (
+                _symmetric(upper, p)
+                - s1.T @ (s1 * (mean_wt * c)[:, None])
+                + cross + cross.T
+                - d1.T @ (d1 * (mean_wt * h)[:, None])
+            )
 
-    info = _symmetric(info_upper, p)
     for grp in exact_groups:
         ll_g, u_g, i_g = _exact_term(rs, eta, int(grp), order)
         loglik += ll_g
@@ -347,18 +381,17 @@ def _exact_term(
     derivatives obey the same recursion with the product rule.  Each level is
     divided by its total to avoid overflow; the scale is carried in logs.
     """
-    lo, end = int(rs.group_lo[grp]), int(rs.group_end[grp])
-    t = rs.stop[lo]
-    idx = np.arange(lo, end)
+    first = int(rs.death_rows[rs.group_first[grp]])
+    t = rs.stop[first]
+    idx = np.arange(int(rs.group_begin[grp]), int(rs.group_hi[grp]))
     if rs.start is not None:
         idx = idx[rs.start[idx] < t]
-    dead = rs.death_rows[rs.group_first[grp] : rs.group_first[grp] + rs.group_size[grp]]
-    nd = dead.size
-    p = rs.x.shape[1]
+    nd = int(rs.group_size[grp])
+    p = rs.xt.shape[0]
     e = eta[idx]
     top = e.max()
     r = np.exp(e - top)
-    x = rs.x[idx]
+    x = rs.xt[:, idx].T
     m = idx.size
 
     b_prev = np.ones(m + 1)
@@ -402,13 +435,13 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     h_k = (mean weight)/den_k and mean a_k: a row at risk but not dying gets
     -r (x H - M) with H = sum h_k, M = sum h_k a_k; a row dying at the time gets
     x - mean(a_k) - r (x H' - M') with H', M' the same sums weighted by (1 - f).
+    Breslow is the case f = 0.
     """
-    p = rs.x.shape[1]
-    eta = rs.x @ beta
+    p = rs.xt.shape[0]
+    eta = beta @ rs.xt
     eta = eta - eta.max()
     risk = np.exp(eta)
-    z = _moments(rs, rs.w * risk, 1)
-    s, d = _risk_and_death_sums(rs, z)
+    s, d = _risk_and_death_sums(rs, _moments(rs, rs.w * risk, 1))
     g = rs.death_group
     dead_wt = np.add.reduceat(rs.w[rs.death_rows], rs.group_first)
     frac = rs.death_frac if ties == "efron" else np.zeros(g.size)
@@ -427,19 +460,20 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     m_dead = per_group((keep * haz)[:, None] * mean)
     a_bar = per_group(mean) / rs.group_size[:, None]
 
+    # event times at risk for a row: key_stop <= group key < key_start (descending time)
     cum_h = np.concatenate(([0.0], np.cumsum(h_all)))
     cum_m = np.vstack((np.zeros((1, p)), np.cumsum(m_all, axis=0)))
-    hi = np.searchsorted(rs.group_key, rs.key_stop, side="right")
-    lo = np.searchsorted(rs.group_key, rs.key_start, side="right")
+    hi = np.searchsorted(rs.group_key, rs.key_start, side="left")
+    lo = np.searchsorted(rs.group_key, rs.key_stop, side="left")
     sum_h = cum_h[hi] - cum_h[lo]
     sum_m = cum_m[hi] - cum_m[lo]
-    resid = -risk[:, None] * (rs.x * sum_h[:, None] - sum_m)
+    x = rs.xt.T
+    resid = -risk[:, None] * (x * sum_h[:, None] - sum_m)
 
     rows = rs.death_rows
-    gd = g
-    xd = rs.x[rows]
-    resid[rows] += (xd - a_bar[gd]) + risk[rows, None] * (
-        xd * (h_all - h_dead)[gd][:, None] - (m_all - m_dead)[gd]
+    xd = x[rows]
+    resid[rows] += (xd - a_bar[g]) + risk[rows, None] * (
+        xd * (h_all - h_dead)[g][:, None] - (m_all - m_dead)[g]
     )
     out = np.empty(resid.shape)
     out[rs.order] = resid
