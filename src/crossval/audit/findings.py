@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crossval.errors import InputError
+
 STATUSES: tuple[str, ...] = ("pass", "fail", "warn", "unverifiable")
 
 
@@ -30,7 +32,7 @@ class Finding:
     def __post_init__(self) -> None:
         # A status outside the contract would silently vanish from every summary.
         if self.status not in STATUSES:
-            raise ValueError(
+            raise InputError(
                 f"Finding.status={self.status!r} is not allowed; choose one of "
                 f"{', '.join(map(repr, STATUSES))}"
             )

@@ -25,6 +25,7 @@ from crossval.audit.claims import (
     Group,
     Paper,
 )
+from crossval.audit.context import AuditContext
 from crossval.audit.errors import ClaimsError
 from crossval.audit.rounding import parse_cell, parse_figure, parse_p
 from crossval.audit.yaml_lines import LineDict, LineList, load_yaml
@@ -294,8 +295,53 @@ def parse_claims(text: str, *, path: str = "<string>") -> ClaimsFile:
 
     validator = _Validator(path, groups, set(ids))
     claims = tuple(_load_claim(raw, validator) for raw in claims_list)
-    return ClaimsFile(path=path, schema_version=SCHEMA_VERSION, paper=paper, groups=groups,
-                      claims=claims)
+    loaded = ClaimsFile(path=path, schema_version=SCHEMA_VERSION, paper=paper, groups=groups,
+                        claims=claims)
+    _check_references(loaded)
+    return loaded
+
+
+#: Reference fields and the claim types they may point at.
+_REF_TARGETS: dict[str, tuple[str, ...]] = {
+    "table_from": ("categorical",),
+    "hr_from": ("hazard-ratio",),
+    "events_from": ("event-counts",),
+    "same_as": ("event-counts",),
+    "distinct_from": ("event-counts",),
+    "minuend_from": ("median-ci",),
+    "subtrahend_from": ("median-ci",),
+}
+
+
+def _check_references(claims: ClaimsFile) -> None:
+    """References point at claims of a fitting type and at printed values that exist."""
+    ctx = AuditContext(claims)
+    by_id = {c.id: c for c in claims.claims}
+    for claim in claims.claims:
+        def fail(message: str, field: str, claim: Claim = claim) -> ClaimsError:
+            return ClaimsError(message, path=claims.path,
+                               line=claim.field_lines.get(field, claim.line),
+                               claim_id=claim.id, field=field)
+
+        for field, types in _REF_TARGETS.items():
+            ref = claim.get(field)
+            if ref is not None and by_id[ref.split("/")[0]].type not in types:
+                target = by_id[ref.split("/")[0]]
+                raise fail(f"must refer to a {' or '.join(types)} claim; {target.id!r} is a "
+                           f"{target.type!r} claim", field)
+        for ref in claim.get("count_from") or []:
+            try:
+                ctx.resolve_count(ref)
+            except InputError as exc:
+                raise fail(str(exc), "count_from") from None
+        if claim.type == "restatement":
+            target = by_id[claim.get("of")]
+            if target.type == "restatement":
+                raise fail("must refer to the original figure, not to another restatement", "of")
+            for name in ("estimate", "ci", "hr", "p", "percent", "count"):
+                if claim.get(name) is not None and target.get(name) is None:
+                    raise fail(f"restates {name!r}, but {target.id!r} (a {target.type!r} claim) "
+                               f"prints no {name!r}", name)
 
 
 def _load_groups(value: Any, path: str, line: int | None) -> dict[str, Group]:
