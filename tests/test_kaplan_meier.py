@@ -111,6 +111,22 @@ def _synthetic() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 SYNTHETIC = _synthetic()
+
+
+def _random_small() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    # Small samples on a coarse integer grid: heavy ties, events at 0, curves
+    # ending in an event or a censoring, and flat stretches at exactly 1/4,
+    # 1/2, 3/4 turn up often, which is where quantile rules differ.
+    rng = np.random.default_rng(97)
+    out = {}
+    for i in range(120):
+        n = int(rng.integers(1, 25))
+        t = rng.integers(0, int(rng.integers(2, 13)), n).astype(float)
+        out[f"random{i}"] = (t, (rng.random(n) < rng.random()) * 1.0)
+    return out
+
+
+RANDOM = _random_small()
 BUILTIN = ("lung", "lung_male", "lung_female", "veteran", "aml", "ovarian")
 DATASETS = tuple(SYNTHETIC) + BUILTIN
 
@@ -120,10 +136,10 @@ args <- commandArgs(TRUE)
 num <- function(x) suppressWarnings(as.numeric(x))
 dat <- read.csv(args[1], colClasses = "character")
 spec <- read.csv(args[2], colClasses = "character")
-out <- file(args[3], "w")
+lines <- character(0)
 emit <- function(id, key, x) {
     txt <- if (is.null(x)) "NULL" else paste(sprintf("%a", as.numeric(x)), collapse = " ")
-    writeLines(paste(id, key, txt, sep = "\t"), out)
+    lines[[length(lines) + 1L]] <<- paste(id, key, txt, sep = "\t")
 }
 builtin <- list(
     lung = data.frame(time = lung$time, status = lung$status - 1),
@@ -158,7 +174,7 @@ for (i in seq_len(nrow(spec))) {
         emit(id, paste0("q", p), if (is.list(q)) c(q$quantile, q$lower, q$upper) else c(q, NA, NA))
     }
 }
-close(out)
+writeLines(lines, args[length(args)])
 """
 
 
@@ -169,21 +185,27 @@ def _spec_id(data: str, conf_type: str, level: float, timefix: bool) -> str:
 SPECS = [
     (data, ctype, level, True) for data in DATASETS for ctype in CONF_TYPES for level in LEVELS
 ] + [("noisy_times", ctype, 0.95, False) for ctype in CONF_TYPES]
+# One conf type and level per random data set, cycling, to keep R's run short.
+RANDOM_SPECS = [
+    (name, CONF_TYPES[i % len(CONF_TYPES)], LEVELS[(i // len(CONF_TYPES)) % 2], True)
+    for i, name in enumerate(RANDOM)
+]
 
 
 @pytest.fixture(scope="module")
 def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
     case_col, time_col, status_col = [], [], []
-    for name, (t, e) in SYNTHETIC.items():
+    for name, (t, e) in {**SYNTHETIC, **RANDOM}.items():
         case_col += [name] * t.size
         time_col += _hex(t)
         status_col += _hex(e)
+    specs = SPECS + RANDOM_SPECS
     spec = {
-        "id": [_spec_id(*s) for s in SPECS],
-        "data": [s[0] for s in SPECS],
-        "conf_type": [s[1] for s in SPECS],
-        "conf_level": [repr(s[2]) for s in SPECS],
-        "timefix": ["TRUE" if s[3] else "FALSE" for s in SPECS],
+        "id": [_spec_id(*s) for s in specs],
+        "data": [s[0] for s in specs],
+        "conf_type": [s[1] for s in specs],
+        "conf_level": [repr(s[2]) for s in specs],
+        "timefix": ["TRUE" if s[3] else "FALSE" for s in specs],
     }
     tables = {"data": {"case": case_col, "time": time_col, "status": status_col}, "spec": spec}
     return run_r(R_SCRIPT, tables, tmp_path_factory.mktemp("km_r"))
@@ -192,6 +214,8 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
 def _data(name: str, r: RResults) -> tuple[np.ndarray, np.ndarray]:
     if name in SYNTHETIC:
         return SYNTHETIC[name]
+    if name in RANDOM:
+        return RANDOM[name]
     t, e = r[name, "data.time"], r[name, "data.status"]
     assert t is not None and e is not None
     return t, e
@@ -223,6 +247,10 @@ def assert_same(ours: float, theirs: float, what: str) -> None:
 @pytest.mark.r
 @pytest.mark.parametrize("spec", SPECS, ids=[_spec_id(*s) for s in SPECS])
 def test_curve_matches_survfit(spec: tuple[str, str, float, bool], r_results: RResults) -> None:
+    _check_curve(spec, r_results)
+
+
+def _check_curve(spec: tuple[str, str, float, bool], r_results: RResults) -> None:
     data, ctype, level, timefix = spec
     ident = _spec_id(*spec)
     t, e = _data(data, r_results)
@@ -244,6 +272,10 @@ def test_curve_matches_survfit(spec: tuple[str, str, float, bool], r_results: RR
 def test_quantiles_match_quantile_survfit_exactly(
     spec: tuple[str, str, float, bool], r_results: RResults
 ) -> None:
+    _check_quantiles(spec, r_results)
+
+
+def _check_quantiles(spec: tuple[str, str, float, bool], r_results: RResults) -> None:
     data, ctype, level, timefix = spec
     ident = _spec_id(*spec)
     t, e = _data(data, r_results)
@@ -260,6 +292,26 @@ def test_quantiles_match_quantile_survfit_exactly(
     assert_same(fit.median, median[0], "median")
     assert_same(fit.median_ci.low, median[1], "median_ci.low")
     assert_same(fit.median_ci.high, median[2], "median_ci.high")
+
+
+@pytest.mark.r
+def test_random_small_samples_match_r(r_results: RResults) -> None:
+    failures = []
+    for spec in RANDOM_SPECS:
+        try:
+            _check_curve(spec, r_results)
+            _check_quantiles(spec, r_results)
+        except AssertionError as exc:
+            failures.append(f"{_spec_id(*spec)} {RANDOM[spec[0]]}: {exc}")
+    assert not failures, "\n".join(failures[:5])
+    # Guard on the data: flats exactly at a requested level must occur, or
+    # the midpoint rule would go untested here.
+    levels = np.array([1 - p for p in QUANTILES])
+    flats = sum(
+        bool(np.any(np.abs(kaplan_meier(*t_e).survival[:, None] - levels) < 1e-8))
+        for t_e in RANDOM.values()
+    )
+    assert flats >= 10
 
 
 @pytest.mark.r

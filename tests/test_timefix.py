@@ -90,9 +90,11 @@ R_SCRIPT = r"""
 suppressMessages(library(survival))
 args <- commandArgs(TRUE)
 d <- read.csv(args[1], colClasses = "character")
-out <- file(args[2], "w")
-emit <- function(id, key, x)
-    writeLines(paste(id, key, paste(sprintf("%a", x), collapse = " "), sep = "\t"), out)
+lines <- character(0)
+emit <- function(id, key, x) {
+    txt <- paste(sprintf("%a", x), collapse = " ")
+    lines[[length(lines) + 1L]] <<- paste(id, key, txt, sep = "\t")
+}
 for (id in unique(d$case)) {
     rows <- d[d$case == id, ]
     time <- as.numeric(rows$time)
@@ -105,7 +107,7 @@ for (id in unique(d$case)) {
         emit(id, "time", y[, 2])
     }
 }
-close(out)
+writeLines(lines, args[length(args)])
 """
 
 

@@ -162,7 +162,7 @@ def _risk_table(
     time: FloatArray, event: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Distinct times with numbers at risk, events and censorings (one sort, no loops)."""
-    order = np.argsort(time, kind="stable")
+    order = np.argsort(time)
     t = time[order]
     e = event[order]
     n = t.size

@@ -132,7 +132,7 @@ def _accumulate(
     var: FloatArray,
 ) -> None:
     """Add one stratum's O, E and V (survdiff2.c's sums, vectorised over times)."""
-    order = np.argsort(time, kind="stable")
+    order = np.argsort(time)
     t = time[order]
     n = t.size
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
@@ -204,6 +204,16 @@ def _chisq_upper(statistic: float, df: int) -> float:
 
 
 def _codes(name: str, labels: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """Sorted distinct labels and each row's index into them."""
+    if labels.dtype.kind in "biu":
+        # Integer codes over a small range: a counting pass, no sort.
+        low, high = int(labels.min()), int(labels.max())
+        if high - low <= 4 * labels.size:
+            shifted = labels.astype(np.intp) - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            position = np.cumsum(present) - 1
+            uniq = (np.flatnonzero(present) + low).astype(labels.dtype)
+            return uniq, position[shifted].astype(np.intp)
     try:
         uniq, codes = np.unique(labels, return_inverse=True)
     except TypeError:
