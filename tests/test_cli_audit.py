@@ -12,21 +12,13 @@ import crossval.audit
 from crossval import cli
 from crossval.audit.findings import AuditResult, Finding
 from crossval.errors import InputError
-from crossval.report import FORMATS, summary_line
+from crossval.report import FORMATS
 
 PASS = Finding("a", "Abstract", "Abstract", "count-percentage", "pass", ("17 (34.0%)",), "34.0%",
                "17/50 = 34.0%.")
 FAIL = Finding("b", "Abstract", "Abstract", "count-percentage", "fail", ("17 (35.0%)",), "34.0%",
                "17/50 is 34.0%, not 35.0%.")
 WARN = Finding("c", "Table 1", "Table 1", "p-value", "warn", ("P = 0.05",), None, "Borderline.")
-
-HAVE_LOADER = hasattr(crossval.audit, "audit_file")
-needs_loader = pytest.mark.skipif(
-    not HAVE_LOADER,
-    reason="crossval.audit.audit_file (the claims loader) has not landed yet; "
-    "these tests run real claims files through it",
-)
-
 
 @pytest.fixture
 def fake_audit(monkeypatch: pytest.MonkeyPatch) -> list[object]:
@@ -196,16 +188,148 @@ def test_output_file_that_cannot_be_written_exits_2(
 
 # --- real claims files through the real loader ------------------------------
 
+HEAD = """\
+schema_version: 1
+paper: {short_name: TEST-1, title: "A small test paper"}
+groups:
+  - {name: arm, n: "50", label: "Study arm"}
+  - {name: big, n: "100", label: "Other arm"}
+claims:
+"""
 
-@needs_loader
-def test_bundled_claims_audit_runs(capsys: pytest.CaptureFixture[str]) -> None:
+COUNT_OK = """\
+  - id: arm-response
+    type: count
+    location: {section: Results, detail: "response"}
+    count: "17"
+    percent: "34.0"
+    denominator: arm
+"""
+
+COUNT_BAD = """\
+  - id: arm-grade3
+    type: count
+    location: {section: Results, detail: "grade 3 events"}
+    count: "16"
+    percent: "34.0"
+    denominator: arm
+"""
+
+CI_WILSON_PRINTED = """\
+  - id: big-orr-ci
+    type: proportion-ci
+    location: {section: Results, detail: "objective response rate"}
+    count: "7"
+    percent: "7.0"
+    denominator: big
+    ci: ["3.4", "13.8"]
+    method: clopper-pearson
+"""
+
+
+def _claims(tmp_path: Path, *claims: str, name: str = "claims.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(HEAD + "".join(claims), encoding="utf-8")
+    return str(path)
+
+
+def test_claims_file_that_passes_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", _claims(tmp_path, COUNT_OK)]) == 0
+    out = capsys.readouterr().out
+    assert "arm-response" in out
+    assert out.rstrip().splitlines()[-1] == "1 finding: 1 pass, 0 fail, 0 warn, 0 unverifiable"
+
+
+def test_claims_file_with_a_wrong_figure_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", _claims(tmp_path, COUNT_OK, COUNT_BAD), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    statuses = {f["id"]: f["status"] for f in doc["findings"]}
+    assert statuses == {"arm-response": "pass", "arm-grade3": "fail"}
+    wrong = doc["findings"][1]
+    assert wrong["reported"] == ["16", "34.0%"]
+    assert wrong["expected"] == "16/50 = 32.0%"
+    assert wrong["section"] == "Results"
+
+
+def test_ci_claim_gets_a_plot_in_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _claims(tmp_path, COUNT_OK, CI_WILSON_PRINTED)
+    assert cli.main(["audit", path, "--format", "html"]) == 1
+    page = capsys.readouterr().out
+    assert page.count("<svg") == 1
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "clopper-pearson (stated)" in svg and "wilson" in svg
+
+
+@pytest.mark.parametrize(
+    ("claims", "line", "words"),
+    [
+        ((COUNT_OK, COUNT_BAD.replace('"16"', "16")), 16, ["'arm-grade3'", "'count'"]),
+        (
+            (COUNT_OK, CI_WILSON_PRINTED.replace("clopper-pearson", "wilson score")),
+            20,
+            ["'big-orr-ci'", "'method'", "'clopper-pearson'"],
+        ),
+        ((COUNT_OK.replace("denominator: arm", "denominator: nobody"),), 12,
+         ["'arm-response'", "'denominator'"]),
+        ((COUNT_OK.replace("type: count", "type: countt"),), 8, ["'arm-response'", "'type'"]),
+        ((COUNT_OK, COUNT_OK), 13, ["'arm-response'", "duplicate"]),
+        ((COUNT_OK, "  - id: [unclosed\n"), None, []),
+    ],
+)
+def test_invalid_claims_file_exits_2_with_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    claims: tuple[str, ...],
+    line: int | None,
+    words: list[str],
+) -> None:
+    path = _claims(tmp_path, *claims)
+    assert cli.main(["audit", path]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"crossval audit: {path}")
+    assert "Traceback" not in err
+    if line is not None:
+        assert err.startswith(f"crossval audit: {path}:{line}: ")
+    for word in words:
+        assert word in err
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "binary"])
+def test_unreadable_claims_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str
+) -> None:
+    path = tmp_path / "claims.yaml"
+    if make == "directory":
+        path.mkdir()
+    elif make == "binary":
+        path.write_bytes(b"\xff\xfe\x00bad")
+    assert cli.main(["audit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "claims.yaml" in err
+
+
+def test_output_file_from_a_claims_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "audit.md"
+    path = _claims(tmp_path, COUNT_OK, COUNT_BAD)
+    assert cli.main(["audit", path, "--format", "markdown", "-o", str(target)]) == 1
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# crossval audit: TEST-1") and "## Failures (1)" in text
+    assert capsys.readouterr().out.strip() == (
+        f"2 findings: 1 pass, 1 fail, 0 warn, 0 unverifiable; report written to {target}"
+    )
+
+
+def test_bundled_claims_audit(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["audit", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
-    assert code == (1 if doc["summary"]["fail"] else 0)
     assert doc["summary"]["total"] == len(doc["findings"]) > 0
-
-
-@needs_loader
-def test_summary_line_matches_the_result() -> None:
+    assert code == (1 if doc["summary"]["fail"] else 0)
     result = crossval.audit.audit_file(None)
-    assert summary_line(result).startswith(f"{len(result.findings)} finding")
+    assert [f["id"] for f in doc["findings"]] == [f.id for f in result.findings]

@@ -138,6 +138,16 @@ def test_text_row_holds_status_id_check_figures_and_crossval_number(
     assert warn_row.rstrip().endswith("—")  # crossval has no number for it
 
 
+def test_text_puts_the_check_under_the_id_when_columns_are_tight(result: AuditResult) -> None:
+    lines = render_text(result, width=80).splitlines()
+    assert re.match(r"STATUS\s+ID / CHECK\s+REPORTED\s+CROSSVAL$", lines[5])
+    i = next(i for i, line in enumerate(lines) if line.startswith("PASS"))
+    assert re.search(r"^PASS\s+ecog-0\s+17 \(34\.0%\)\s+34\.0%$", lines[i])
+    assert lines[i + 1].strip() == "(count-percentage)"
+    wide = render_text(result, width=160).splitlines()
+    assert wide[5].split() == ["STATUS", "ID", "CHECK", "REPORTED", "CROSSVAL"]
+
+
 def test_text_ends_with_failures_then_the_summary(result: AuditResult) -> None:
     text = render_text(result, width=100)
     tail = text[text.index("Failures (1)") :]
@@ -350,6 +360,31 @@ def test_svg_is_well_formed_and_marks_the_method_that_reproduces_the_ci() -> Non
     # 21.207-48.752 rounds to the printed 21.2-48.8; the others do not
     assert bars["clopper-pearson (stated)"] == "#2e7d32"
     assert bars["wilson"] == bars["wald"] == "#9e9e9e"
+
+
+def test_svg_follows_the_audits_verdict_when_it_gives_one() -> None:
+    # The audit says wilson reproduces the bounds only when rounded twice; the plot
+    # must say the same rather than its own once-rounded comparison.
+    details = dict(CI_DETAILS, reproduced_by=[], reproduced_by_rounding_twice=["wilson"])
+    svg = interval_plot(details)
+    assert svg is not None
+    bars = _bars(svg)
+    assert bars["wilson"] == "#ef6c00"
+    assert bars["clopper-pearson (stated)"] == bars["wald"] == "#9e9e9e"
+    assert "≈" in svg and "✓" not in svg
+
+
+def test_svg_accepts_intervals_already_in_percent() -> None:
+    details = {
+        "unit": "%",
+        "reported_interval": [3.4, 13.8],
+        "estimate": 7.0,
+        "method_intervals": {"clopper-pearson": [2.86, 13.89], "wilson": [3.43, 13.75]},
+    }
+    svg = interval_plot(details)
+    assert svg is not None
+    ticks = re.findall(r'text-anchor="middle">([^<]+)<', svg)
+    assert "0%" in ticks and "15%" in ticks and "1500%" not in ticks
 
 
 def test_svg_marks_no_method_when_none_reproduces_the_ci() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from crossval.audit.findings import STATUSES, AuditResult, Finding
 
 NO_VALUE = "—"
+FIGURE_SEP = " · "
 
 # C0/C1 control characters (ESC above all) from a claims file must not reach a
 # terminal or a document as control codes; tab and newline are folded to spaces.

@@ -120,7 +120,8 @@ def render_html(result: AuditResult) -> str:
             '<p class="legend">Interval plots: the black bar is the interval the paper reports '
             "(red tick: its estimate); each bar beneath is one method's interval. A method "
             "reproduces the paper when its bar ends on both dashed guides; green bars (✓) agree "
-            "to the printed precision, grey bars do not.</p>"
+            "to the printed precision, orange bars (≈) only after rounding twice, grey bars "
+            "not at all.</p>"
         )
     head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
     for section, findings in by_section(result.findings):

@@ -13,6 +13,8 @@ from typing import Any
 
 from crossval.audit.findings import AuditResult, Finding
 from crossval.report._shared import (
+    FIGURE_SEP,
+    NO_VALUE,
     by_section,
     clean,
     expected_text,
@@ -136,7 +138,7 @@ def render_markdown(result: AuditResult) -> str:
                         md(f.id),
                         md(f.location),
                         md(f.check),
-                        "; ".join(md(r) for r in f.reported) or "—",
+                        FIGURE_SEP.join(md(r) for r in f.reported) or NO_VALUE,
                         md(expected_text(f)),
                         md(f.message),
                     ]

@@ -8,6 +8,8 @@ from itertools import zip_longest
 
 from crossval.audit.findings import STATUSES, AuditResult, Finding
 from crossval.report._shared import (
+    FIGURE_SEP,
+    NO_VALUE,
     by_section,
     clean,
     expected_text,
@@ -27,6 +29,7 @@ RESET = "\x1b[0m"
 
 MIN_WIDTH = 60
 _MIN_CELL = 12
+_FIGURES_ROOM = 48  # below this, the check name moves under the id
 _GAP = "  "
 _STATUS_W = max(len(status_label(s)) for s in STATUSES)
 _HEADERS = ("STATUS", "ID", "CHECK", "REPORTED", "CROSSVAL")
@@ -41,22 +44,50 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def _column_widths(findings: tuple[Finding, ...], width: int) -> tuple[int, int, int, int]:
-    """Widths of ID, CHECK, REPORTED, CROSSVAL: natural when they fit, else shared out."""
-    id_w = min(24, max([len("ID")] + [len(clean(f.id)) for f in findings]))
+    """Widths of ID, CHECK, REPORTED, CROSSVAL; CHECK is 0 when it goes under the id.
+
+    Ids come first (an auditor looks claims up by id), then the two figure
+    columns; the check name gets a column of its own only when that leaves the
+    figures room, and otherwise sits on the line under the id.
+    """
+    id_w = min(32, max([len("ID")] + [len(clean(f.id)) for f in findings]))
     check_w = min(20, max([len("CHECK")] + [len(clean(f.check)) for f in findings]))
-    rep_w = max([len("REPORTED")] + [len(clean(r)) for f in findings for r in f.reported])
+    rep_w = max([len("REPORTED")] + [len(_figures_line(f)) for f in findings])
     exp_w = max([len("CROSSVAL")] + [len(expected_text(f)) for f in findings])
     room = width - _STATUS_W - 4 * len(_GAP)
-    if id_w + check_w + 2 * _MIN_CELL > room:
-        # Narrow terminal: the figures matter more than long ids, which wrap.
-        id_w = max(_MIN_CELL // 2, min(id_w, (room - 2 * _MIN_CELL) // 2))
-        check_w = max(_MIN_CELL // 2, min(check_w, room - 2 * _MIN_CELL - id_w))
-    room -= id_w + check_w
+    if room - id_w - check_w >= min(rep_w + exp_w, _FIGURES_ROOM):
+        room -= id_w + check_w
+    else:
+        room += len(_GAP)  # one column fewer
+        id_w = max(id_w, check_w + 2)
+        check_w = 0
+        if id_w + 2 * _MIN_CELL > room:  # narrow terminal: long ids wrap
+            id_w = max(_MIN_CELL, room - 2 * _MIN_CELL)
+        room -= id_w
     if rep_w + exp_w > room:
         # The crossval column carries method and counts, so it gets the larger share.
         rep_w = max(_MIN_CELL, min(rep_w, room * 2 // 5))
         exp_w = max(_MIN_CELL, room - rep_w)
     return id_w, check_w, rep_w, exp_w
+
+
+def _figures_line(f: Finding) -> str:
+    return FIGURE_SEP.join(clean(r) for r in f.reported)
+
+
+def _pack(figures: tuple[str, ...], width: int) -> list[str]:
+    """Figures side by side while they fit; a figure is split only if it alone is too wide."""
+    lines: list[str] = []
+    current = ""
+    for figure in map(clean, figures):
+        if current and len(current) + len(FIGURE_SEP) + len(figure) <= width:
+            current += FIGURE_SEP + figure
+            continue
+        if current:
+            lines.append(current)
+        *full, current = _wrap(figure, width)
+        lines += full
+    return [*lines, current] if current else lines or [NO_VALUE]
 
 
 def _row(cells: list[list[str]], widths: list[int], status: str | None, color: bool) -> list[str]:
@@ -65,24 +96,29 @@ def _row(cells: list[list[str]], widths: list[int], status: str | None, color: b
     for i, parts in enumerate(zip_longest(*cells, fillvalue="")):
         padded = [p.ljust(w) for p, w in zip(parts, widths, strict=True)]
         if i == 0 and status is not None:
-            padded[0] = _paint(padded[0], status, color) if parts[0] else padded[0]
+            padded[0] = _paint(padded[0], status, color)
         out.append(_GAP.join(padded).rstrip())
     return out
 
 
+def _layout(widths: tuple[int, ...]) -> tuple[list[str], list[int]]:
+    """Headers and column widths, without a CHECK column when its width is 0."""
+    if widths[2]:
+        return list(_HEADERS), list(widths)
+    return ["STATUS", "ID / CHECK", "REPORTED", "CROSSVAL"], [w for w in widths if w]
+
+
 def _finding_lines(
-    f: Finding, widths: list[int], msg_indent: int, width: int, color: bool
+    f: Finding, widths: tuple[int, ...], msg_indent: int, width: int, color: bool
 ) -> list[str]:
     _, id_w, check_w, rep_w, exp_w = widths
-    reported = [line for r in f.reported for line in _wrap(clean(r), rep_w)] or ["—"]
-    cells = [
-        [status_label(f.status)],
-        _wrap(clean(f.id), id_w),
-        _wrap(clean(f.check), check_w),
-        reported,
-        _wrap(expected_text(f), exp_w),
+    ids = _wrap(clean(f.id), id_w)
+    checks = _wrap(clean(f.check), check_w) if check_w else []
+    cells = [[status_label(f.status)], ids, checks] if check_w else [
+        [status_label(f.status)], [*ids, *(f"({c})" for c in _wrap(clean(f.check), id_w - 2))]
     ]
-    lines = _row(cells, widths, f.status, color)
+    cells += [_pack(f.reported, rep_w), _wrap(expected_text(f), exp_w)]
+    lines = _row(cells, _layout(widths)[1], f.status, color)
     pad = " " * msg_indent
     lines += [pad + line for line in _wrap(clean(f.message), max(20, width - msg_indent))]
     return lines
@@ -103,7 +139,8 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
     if width is None:
         width = shutil.get_terminal_size((100, 24)).columns
     width = max(MIN_WIDTH, width)
-    widths = [_STATUS_W, *_column_widths(result.findings, width)]
+    widths = (_STATUS_W, *_column_widths(result.findings, width))
+    headers, header_widths = _layout(widths)
     msg_indent = _STATUS_W + len(_GAP)
 
     lines = [
@@ -113,7 +150,7 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
     for section, findings in by_section(result.findings):
         title = clean(section)
         lines += ["", _paint(title, "bold", color), "─" * min(len(title), width)]
-        lines += _row([[h] for h in _HEADERS], widths, None, color)
+        lines += _row([[h] for h in headers], header_widths, None, color)
         for f in findings:
             lines += _finding_lines(f, widths, msg_indent, width, color)
     if not result.findings:

@@ -3,7 +3,8 @@
 The reported interval is the top bar; each method's interval is a bar beneath
 it. Dashed guides at the reported bounds run through every row, so the method
 that reproduces the paper (if any) is the one whose bar ends on both guides;
-bars that agree to the reported precision are drawn green as well.
+bars that agree to the reported precision are drawn green as well, and bars
+that agree only after rounding twice (13.7495 -> 13.75 -> 13.8) orange.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ AXIS_H = 30
 
 _REPORTED = "#222"
 _MATCH = "#2e7d32"
+_NEAR = "#ef6c00"
 _OTHER = "#9e9e9e"
 
 
@@ -61,6 +63,24 @@ def _matches(reported: tuple[float, float], interval: tuple[float, float]) -> bo
         if abs(r - m) > 0.5 * 10.0 ** -_decimals(r) + 1e-9:
             return False
     return True
+
+
+def _colour(
+    method: str, reported: tuple[float, float], interval: tuple[float, float],
+    details: Mapping[str, Any],
+) -> str:
+    """Green: reproduces the printed bounds; orange: only when rounded twice; grey: neither.
+
+    The audit's own verdict (``reproduced_by``) wins where it gives one, so the
+    plot never disagrees with the finding it illustrates.
+    """
+    verdict = details.get("reproduced_by")
+    if isinstance(verdict, (list, tuple)):
+        if method in verdict:
+            return _MATCH
+        twice = details.get("reproduced_by_rounding_twice")
+        return _NEAR if isinstance(twice, (list, tuple)) and method in twice else _OTHER
+    return _MATCH if _matches(reported, interval) else _OTHER
 
 
 def _ticks(lo: float, hi: float) -> tuple[float, float, float]:
@@ -110,9 +130,7 @@ def interval_plot(details: Mapping[str, Any], *, title: str = "") -> str | None:
 
     suffix = "%" if percent else ""
     rows = [("reported", rep, _REPORTED, True)]
-    rows += [
-        (m, p, _MATCH if _matches(rep, p) else _OTHER, m == stated) for m, p in shown.items()
-    ]
+    rows += [(m, p, _colour(m, rep, p, details), m == stated) for m, p in shown.items()]
     height = TOP + ROW_H * len(rows) + AXIS_H
     bottom = TOP + ROW_H * len(rows)
     label = title or "Reported interval compared with each method's interval"
@@ -136,7 +154,7 @@ def interval_plot(details: Mapping[str, Any], *, title: str = "") -> str | None:
                 f'<rect x="{x(a):.1f}" y="{y - thick / 2:.1f}" width="{max(x(b) - x(a), 1):.1f}" '
                 f'height="{thick}" fill="{colour}"><title>{escape(tip)}</title></rect>'
             )
-        mark = " ✓" if colour == _MATCH else ""
+        mark = {_MATCH: " ✓", _NEAR: " ≈"}.get(colour, "")
         out.append(
             f'<text x="{VALUE_X}" y="{y + 4:.1f}">'
             f"{_fmt(a, decimals)}–{_fmt(b, decimals)}{suffix}{mark}</text>"
