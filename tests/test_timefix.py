@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from crossval.errors import InputError, InputTypeError
-from crossval.stats.timefix import DEFAULT_TOLERANCE, aeq_times
+from crossval.stats.timefix import DEFAULT_TOLERANCE, aeq_sorted_times, aeq_times
 
 EPS = np.finfo(float).eps
 
@@ -127,6 +127,10 @@ def test_matches_aeqsurv_bit_for_bit(name: str, r_results: RResults) -> None:
     time, start = CASES[name]
     if start is None:
         np.testing.assert_array_equal(aeq_times(time), r_results[name, "time"])
+        # The one-pass variant for sorted input (used by kaplan_meier).
+        np.testing.assert_array_equal(
+            aeq_sorted_times(np.sort(time)), np.sort(r_results[name, "time"])
+        )
     else:
         fixed_time, fixed_start = aeq_times(time, start)
         np.testing.assert_array_equal(fixed_time, r_results[name, "time"])

@@ -26,7 +26,7 @@ from crossval.stats._validate import (
     frozen_array,
 )
 from crossval.stats.interval import ConfidenceInterval
-from crossval.stats.timefix import aeq_times
+from crossval.stats.timefix import aeq_sorted_times
 
 CONF_TYPES = ("log", "log-log", "plain", "logit", "arcsin", "none")
 MEDIAN_RULES = ("r", "sas")
@@ -109,10 +109,14 @@ def kaplan_meier(
     level = check_conf_level(conf_level)
     rule = check_option("median_rule", median_rule, MEDIAN_RULES)
     _check_flag("timefix", timefix)
-    if timefix:
-        t = aeq_times(t)
 
-    utime, n_risk, n_event, n_censor = _risk_table(t, e)
+    # One sort serves the time fix and the risk table; order within tied
+    # times cannot matter because only per-time sums are used.
+    order = np.argsort(t)
+    t_sorted, e_sorted = t[order], e[order]
+    if timefix:
+        t_sorted = aeq_sorted_times(t_sorted)
+    utime, n_risk, n_event, n_censor = _risk_table(t_sorted, e_sorted)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Rows without an event multiply by exactly 1 and add exactly 0, so
         # the running product and sum round exactly as survfitkm.c's loop.
@@ -159,12 +163,9 @@ def kaplan_meier(
 
 
 def _risk_table(
-    time: FloatArray, event: FloatArray
+    t: FloatArray, e: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Distinct times with numbers at risk, events and censorings (one sort, no loops)."""
-    order = np.argsort(time)
-    t = time[order]
-    e = event[order]
+    """Distinct times with numbers at risk, events and censorings; ``t`` sorted."""
     n = t.size
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
     counts = np.diff(np.append(starts, n)).astype(np.float64)

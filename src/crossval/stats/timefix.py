@@ -76,19 +76,50 @@ def aeq_times(
     return fixed[0] if not extra else tuple(fixed)
 
 
-def _fix(arrays: list[FloatArray], tol: float) -> list[FloatArray]:
-    if tol <= 0:
-        return [a.copy() for a in arrays]
-    y = np.unique(np.concatenate(arrays))
+def aeq_sorted_times(
+    sorted_time: FloatArray, *, tolerance: float = DEFAULT_TOLERANCE
+) -> FloatArray:
+    """``aeq_times`` for one array already sorted ascending, in a single pass.
+
+    R equivalent: ``survival::aeqSurv`` on right-censored data.  For callers
+    that sort anyway (Kaplan-Meier, risk-set code): the result equals
+    ``aeq_times(sorted_time)`` without a second sort.  No checks are made;
+    the input must be finite and sorted.
+    """
+    if tolerance <= 0 or sorted_time.size < 2:
+        return sorted_time.copy()
+    new = np.empty(sorted_time.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_time[1:], sorted_time[:-1], out=new[1:])
+    y = sorted_time[new]
+    tied = _tied_gaps(y, tolerance)
+    if tied is None:
+        return sorted_time.copy()
+    run_start = np.concatenate(([True], ~tied))
+    # Each distinct value maps to the first value of its run of tied gaps.
+    first_of_run = y[run_start][np.cumsum(run_start) - 1]
+    return np.asarray(first_of_run[np.cumsum(new) - 1], dtype=np.float64)
+
+
+def _tied_gaps(y: FloatArray, tol: float) -> NDArray[np.bool_] | None:
+    """Which gaps between sorted distinct values aeqSurv ties; None if none."""
     if y.size < 2:
-        return [a.copy() for a in arrays]
+        return None
     dy = np.diff(y)
     scale = np.mean(np.abs(y))
     # Same two comparisons, in the same floating-point form, as aeqSurv;
     # the division (not a multiplication of tol) keeps the rounding identical.
     with np.errstate(divide="ignore", invalid="ignore"):
         tied = (dy <= tol) | (dy / scale <= tol)
-    if not tied.any():
+    return tied if tied.any() else None
+
+
+def _fix(arrays: list[FloatArray], tol: float) -> list[FloatArray]:
+    if tol <= 0:
+        return [a.copy() for a in arrays]
+    y = np.unique(np.concatenate(arrays))
+    tied = _tied_gaps(y, tol)
+    if tied is None:
         return [a.copy() for a in arrays]
     cuts = y[np.concatenate(([True], ~tied))]
     # findInterval: the largest cut point <= x.  Every x is >= cuts[0] = min.
