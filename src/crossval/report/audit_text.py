@@ -112,11 +112,12 @@ def _finding_lines(
     f: Finding, widths: tuple[int, ...], msg_indent: int, width: int, color: bool
 ) -> list[str]:
     _, id_w, check_w, rep_w, exp_w = widths
+    status = [status_label(f.status)]
     ids = _wrap(clean(f.id), id_w)
-    checks = _wrap(clean(f.check), check_w) if check_w else []
-    cells = [[status_label(f.status)], ids, checks] if check_w else [
-        [status_label(f.status)], [*ids, *(f"({c})" for c in _wrap(clean(f.check), id_w - 2))]
-    ]
+    if check_w:
+        cells = [status, ids, _wrap(clean(f.check), check_w)]
+    else:
+        cells = [status, [*ids, *(f"({c})" for c in _wrap(clean(f.check), id_w - 2))]]
     cells += [_pack(f.reported, rep_w), _wrap(expected_text(f), exp_w)]
     lines = _row(cells, _layout(widths)[1], f.status, color)
     pad = " " * msg_indent
