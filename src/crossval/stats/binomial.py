@@ -198,12 +198,12 @@ def _wald(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArra
 
 def _midp_upper_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
     # P(X > x) + P(X = x)/2 - alpha; increasing in p.
-    return special.bdtrc(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+    return stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
 
 
 def _midp_lower_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
     # P(X < x) + P(X = x)/2 - alpha; decreasing in p.
-    return special.bdtr(x - 1.0, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+    return stats.binom.cdf(x - 1.0, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
 
 
 def _mid_p(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
