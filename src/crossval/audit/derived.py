@@ -125,7 +125,8 @@ def check_restatement(claim: Claim, ctx: AuditContext) -> Finding:
                                      "consistent": consistent})
             if not consistent:
                 conflicts.append(f"{field} {m} vs {t}")
-            elif field != "p" and (m_hi == t_lo or t_hi == m_lo):
+            elif field != "p" and (m_hi == t_lo or t_hi == m_lo
+                                   or parse_figure(t).value in (m_lo, m_hi)):
                 edges.append(f"{m} restates {t} (they meet at the rounding boundary, "
                              "which crossval accepts)")
             else:

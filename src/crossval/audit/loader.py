@@ -285,9 +285,11 @@ def parse_claims(text: str, *, path: str = "<string>") -> ClaimsFile:
             raise ClaimsError("each claim must be a mapping", path=path, line=at)
         cid = raw.get("id")
         if not isinstance(cid, str) or not _ID.match(cid):
+            hint = (" (YAML reads unquoted yes/no/on/off as booleans: quote the id)"
+                    if isinstance(cid, bool) else "")
             raise ClaimsError(
                 f"claim number {i + 1} needs an 'id' of letters, digits, '.', '_' or '-' "
-                f"(got {cid!r})", path=path, line=_line(raw, "id"), field="id")
+                f"(got {cid!r}){hint}", path=path, line=_line(raw, "id"), field="id")
         if cid in ids:
             raise ClaimsError(f"duplicate id (first used on line {ids[cid]})", path=path,
                               line=_line(raw, "id"), claim_id=cid, field="id")
