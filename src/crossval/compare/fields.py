@@ -99,6 +99,15 @@ def relative_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float
     return float(rel.max())
 
 
+def _uniroot_scale_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Largest ``|f(a) - f(b)|`` with f(v) = v for v <= 1 and 1/v above (inf -> 0)."""
+    with np.errstate(divide="ignore"):
+        fa = np.where(np.abs(a) > 1, 1 / a, a)
+        fb = np.where(np.abs(b) > 1, 1 / b, b)
+    diff = np.where((fa == fb) | (np.isnan(fa) & np.isnan(fb)), 0.0, np.abs(fa - fb))
+    return float(np.nan_to_num(diff, nan=math.inf).max()) if diff.size else 0.0
+
+
 def compare_quantity(
     quantity: str, ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Tolerance
 ) -> QuantityComparison:
@@ -111,7 +120,9 @@ def compare_quantity(
             f"shape differs: crossval {ours.shape} vs reference {theirs.shape}",
         )
     rel = relative_difference(ours, theirs)
-    if tol.informational:
+    if tol.uniroot_abs is not None:
+        passed = _uniroot_scale_difference(ours, theirs) <= tol.uniroot_abs
+    elif tol.informational:
         passed = True
     elif tol.exact:
         passed = rel == 0.0
@@ -119,7 +130,8 @@ def compare_quantity(
         passed = rel <= tol.rel
     detail = ""
     if rel > 0 and ours.size:
-        diff = np.abs(np.nan_to_num(ours - theirs, nan=np.inf))
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(np.nan_to_num(ours - theirs, nan=np.inf))
         i = int(np.argmax(diff))
         where = np.unravel_index(i, ours.shape) if ours.ndim else ()
         detail = (

@@ -131,13 +131,45 @@ def _case(raw: Mapping[str, Any], datasets: Mapping[str, Any]) -> ReferenceCase:
                 args[arg] = values[keep]
     for name, value in raw.get("inputs", {}).items():
         args[name] = value
+    nonfinite = raw.get("r_nonfinite", [])
+    refined = raw.get("r_refined")
     return ReferenceCase(
         id=cid,
         function=raw["function"],
         dataset=dataset,
         arguments=args,
         options=dict(raw.get("options", {})),
-        expected=raw["expected"],
+        expected=_restore_nonfinite(raw["expected"], nonfinite, "expected"),
         r_call=raw.get("r_call", ""),
-        metadata={k: v for k, v in raw.items() if k in {"r_source", "r_warnings", "note"}},
+        metadata={
+            **{k: v for k, v in raw.items() if k in {"r_source", "r_warnings", "r_note"}},
+            **(
+                {"r_refined": _restore_nonfinite(refined, nonfinite, "r_refined")}
+                if refined is not None
+                else {}
+            ),
+        },
     )
+
+
+_NONFINITE = {"Inf": math.inf, "-Inf": -math.inf, "NaN": math.nan, "NA": math.nan}
+
+
+def _restore_nonfinite(
+    values: Mapping[str, Any], nonfinite: list[Mapping[str, Any]], where: str
+) -> dict[str, Any]:
+    """Put back the infinities JSON cannot hold (the file writes them as null)."""
+    out = {k: _nan(v) for k, v in values.items()}
+    for entry in nonfinite:
+        if entry.get("in", "expected") != where or entry["field"] not in out:
+            continue
+        value = _NONFINITE[entry["value"]]
+        index = entry.get("index")
+        if index is None or not isinstance(out[entry["field"]], list):
+            out[entry["field"]] = value
+            continue
+        arr = np.asarray(out[entry["field"]], dtype=float)
+        # A 0-based position: an int for a vector, [row, column] for a matrix.
+        arr[tuple(index) if isinstance(index, list) else int(index)] = value
+        out[entry["field"]] = arr.tolist()
+    return out

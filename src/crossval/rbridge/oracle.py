@@ -9,8 +9,9 @@ formula.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -216,7 +217,10 @@ def r_fisher_exact(
     s = r_session()
     arr = np.asarray(table, dtype=float)
     kwargs: dict[str, Any] = {"x": _matrix(s, table)}
-    if arr.shape == (2, 2):
+    if arr.shape != (2, 2):
+        # FEXACT's default workspace (2e5) is too small for some 5 x 3 tables.
+        kwargs["workspace"] = 2e7
+    else:
         kwargs.update(alternative=_R_ALTERNATIVE[alternative], **{"conf.level": conf_level})
     res = s.call(s.stats.fisher_test, **kwargs).value
     out: dict[str, Any] = {"p_value": _scalar(res.rx2("p.value"))}
@@ -244,28 +248,47 @@ def r_chi2_test(table: Sequence[Sequence[float]], *, correction: bool = False) -
 class ROracle:
     """Runs stored reference cases through live R (see ``crossval validate``)."""
 
+    # Options that only describe how the reference was produced.
+    _METADATA = frozenset({"r_control", "r_source"})
+    # crossval options whose non-R values R cannot compute (SAS rules and the like).
+    _R_ONLY: ClassVar[dict[str, str]] = {"median_rule": "r", "two_sided_rule": "r"}
+
     def __init__(self) -> None:
         s = r_session()
         self.r_version = s.r_version
         self.survival_version = s.survival_version
 
-    def supports(self, case: Any) -> bool:
-        """Whether base R or survival has a function for this case."""
+    def _options(self, case: Any) -> dict[str, Any] | None:
+        opts = {k: v for k, v in case.options.items() if k not in self._METADATA}
+        for name, r_value in self._R_ONLY.items():
+            if name in opts and opts.pop(name) != r_value:
+                return None
+        runner = _RUNNERS.get(case.function)
+        if runner is None:
+            return None
         if case.function == "binom_ci":
-            return case.options.get("method", "clopper-pearson") in _R_CI_FUNCTION
-        return case.function in _RUNNERS
-
-    def run(self, case: Any) -> dict[str, Any]:
-        """R's answer to the case, in crossval's field names."""
-        args = dict(case.arguments)
-        opts = {k: v for k, v in case.options.items() if k not in {"r_control", "r_source"}}
+            opts.setdefault("method", "clopper-pearson")
+            if opts["method"] not in _R_CI_FUNCTION:
+                return None
         if case.function == "cox_ph":
             control = case.options.get("r_control") or {}
             opts["eps"] = float(control.get("eps", 1e-9))
             opts["iter_max"] = int(control.get("iter.max", 20))
-        if case.function == "binom_ci":
-            opts.setdefault("method", "clopper-pearson")
-        out: dict[str, Any] = _RUNNERS[case.function](**args, **opts)
+        accepted = set(inspect.signature(runner).parameters)
+        if not set(opts) | set(case.arguments) <= accepted:
+            return None
+        return opts
+
+    def supports(self, case: Any) -> bool:
+        """Whether base R or survival computes this case with these options."""
+        return self._options(case) is not None
+
+    def run(self, case: Any) -> dict[str, Any]:
+        """R's answer to the case, in crossval's field names."""
+        opts = self._options(case)
+        if opts is None:
+            raise RError(f"R has no equivalent of case {case.id!r}")
+        out: dict[str, Any] = _RUNNERS[case.function](**case.arguments, **opts)
         return out
 
 

@@ -36,7 +36,9 @@ def validation_rows(run: ValidationRun) -> list[dict[str, Any]]:
             row["passed"] = row["passed"] and c.passed
             t = c.tolerance
             row["tol"] = (
-                "info" if t.informational else "exact" if t.exact else f"{t.rel:.0e}"
+                "info" if t.informational else "exact" if t.exact
+                else f"R-scale {t.uniroot_abs:.0e}" if t.uniroot_abs is not None
+                else f"{t.rel:.0e}"
             )
             if t.convention and not row["note"]:
                 row["note"] = f"convention: {t.convention}"
