@@ -179,8 +179,8 @@ class RiskSets:
     start: FloatArray | None
     bounds: IntArray  # stratum k occupies sorted rows bounds[k]:bounds[k+1]
     start_order: IntArray | None  # the sorted rows re-sorted by stratum, descending start
-    key_stop: NDArray[np.int64]  # stratum * width + descending rank of stop
-    key_start: NDArray[np.int64]  # same for start (width - 1 when there is no start)
+    key_stop: NDArray[np.int64]  # increases along the sort: (stratum, descending stop)
+    key_start: NDArray[np.int64]  # the same scale for start
     death_rows: IntArray  # sorted positions of the events, grouped by event time
     group_first: IntArray  # offset of each event-time group within death_rows
     group_size: IntArray  # d, the number of tied events at the time
@@ -190,14 +190,25 @@ class RiskSets:
     group_entry: IntArray  # same, start order, rows with start >= t; n + 1 if none
     death_group: IntArray  # group of each entry of death_rows
     death_frac: FloatArray  # Efron's k/d for each tied death
+    group_wt: FloatArray  # total case weight of the deaths at each event time
+    dead_wx: FloatArray  # sum over deaths of w x (p,): the score's numerator
+    tied_groups: IntArray  # event times with d > 1
+    tied_first: IntArray  # offset of each tied group within the tied deaths
+    tied_local: IntArray  # for each tied death, its position in tied_groups
+    tied_rows: IntArray  # sorted positions of the deaths at tied times
+    tied_frac: FloatArray  # k/d of each tied death
 
 
-def prepare_risk_sets(inputs: CoxInputs) -> RiskSets:
-    """Sort once within strata and locate every event time's risk set."""
+def prepare_risk_sets(inputs: CoxInputs, order: IntArray | None = None) -> RiskSets:
+    """Sort once within strata and locate every event time's risk set.
+
+    ``order``, when the caller has already sorted, must put the rows in
+    stratum order and descending ``time`` within a stratum.
+    """
     n = inputs.time.size
-    if (inputs.strata == 0).all():
-        order = np.argsort(-inputs.time, kind="stable").astype(np.intp)
-    else:
+    if order is None and (inputs.strata == 0).all():
+        order = np.argsort(-inputs.time).astype(np.intp)
+    elif order is None:
         order = np.lexsort((-inputs.time, inputs.strata)).astype(np.intp)
     strata = inputs.strata[order]
     stop = inputs.time[order]
@@ -207,16 +218,22 @@ def prepare_risk_sets(inputs: CoxInputs) -> RiskSets:
     xt = np.ascontiguousarray((x - (w @ x) / w.sum()).T)
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(strata)) + 1, [n])).astype(np.intp)
 
-    tvals = np.unique(stop if start is None else np.concatenate((stop, start)))
-    width = np.int64(tvals.size + 1)
-    base = strata.astype(np.int64) * width
-    top_rank = np.int64(tvals.size - 1)
-    key_stop = base + (top_rank - np.searchsorted(tvals, stop).astype(np.int64))
     if start is None:
-        # beyond every time of the stratum: nobody has "entered late"
-        key_start = base + (width - 1)
+        # keys from the sort itself: 2 x the index of the (stratum, time) block; a
+        # row's start key lies just past its stratum's last block (nobody entered late)
+        new_block = np.ones(n, dtype=bool)
+        new_block[1:] = (stop[1:] != stop[:-1]) | (strata[1:] != strata[:-1])
+        block = np.cumsum(new_block, dtype=np.int64) - 1
+        key_stop = 2 * block
+        last_block = block[bounds[1:] - 1]
+        key_start = np.repeat(2 * last_block + 1, np.diff(bounds))
         start_order = None
     else:
+        tvals = np.unique(np.concatenate((stop, start)))
+        width = np.int64(tvals.size + 1)
+        base = strata.astype(np.int64) * width
+        top_rank = np.int64(tvals.size - 1)
+        key_stop = base + (top_rank - np.searchsorted(tvals, stop).astype(np.int64))
         key_start = base + (top_rank - np.searchsorted(tvals, start).astype(np.int64))
         start_order = np.lexsort((-start, strata)).astype(np.intp)
 
@@ -238,10 +255,16 @@ def prepare_risk_sets(inputs: CoxInputs) -> RiskSets:
         # rows with start >= t lead their stratum in start order: key_start <= group key
         entry = np.searchsorted(key_start[start_order], group_key, side="right").astype(np.intp)
         group_entry = np.where(entry <= group_begin, n + 1, entry).astype(np.intp)
+    w_dead = w[death_rows]
+    tied_groups = np.flatnonzero(group_size > 1).astype(np.intp)
+    in_tie = (group_size > 1)[death_group]
+    tied_local = (np.cumsum(group_size > 1) - 1)[death_group[in_tie]].astype(np.intp)
+    tied_first = (np.cumsum(group_size[tied_groups]) - group_size[tied_groups]).astype(np.intp)
     return RiskSets(
         order, xt, w, stop, start, bounds, start_order, key_stop, key_start, death_rows,
         group_first, group_size, group_key, group_begin, group_hi, group_entry, death_group,
-        death_frac,
+        death_frac, np.add.reduceat(w_dead, group_first), xt[:, death_rows] @ w_dead,
+        tied_groups, tied_first, tied_local, death_rows[in_tie], death_frac[in_tie],
     )
 
 
@@ -272,16 +295,21 @@ def _moments(rs: RiskSets, r: FloatArray, order: int) -> FloatArray:
     return z
 
 
-def _risk_and_death_sums(
-    rs: RiskSets, z: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Risk-set sums S and tied-death sums D (groups x columns) of the rows of ``z``."""
+def _risk_sums(rs: RiskSets, z: FloatArray) -> FloatArray:
+    """Risk-set sums (event times x columns) of the rows of ``z``."""
     s = _prefix_sums(z, rs.bounds)[:, rs.group_hi]
     if rs.start_order is not None:
         # remove rows whose interval starts at or after t: they have not entered yet
         s = s - _prefix_sums(z[:, rs.start_order], rs.bounds)[:, rs.group_entry]
+    return np.ascontiguousarray(s.T)
+
+
+def _risk_and_death_sums(
+    rs: RiskSets, z: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Risk-set sums S and death sums D (event times x columns) of the rows of ``z``."""
     d = np.add.reduceat(z[:, rs.death_rows], rs.group_first, axis=1)
-    return s.T, d.T
+    return _risk_sums(rs, z), d.T
 
 
 def _symmetric(upper: FloatArray, p: int) -> FloatArray:
@@ -292,82 +320,94 @@ def _symmetric(upper: FloatArray, p: int) -> FloatArray:
     return out
 
 
-def _step_sums(
-    rs: RiskSets, s0: FloatArray, d0: FloatArray, ties: str
-) -> tuple[FloatArray, ...]:
-    """Per event time, sums over the d Efron steps k of functions of den_k = S0 - f_k D0.
+def _efron_tied(
+    rs: RiskSets, s: FloatArray, z: FloatArray, p: int, order: int
+) -> tuple[float, FloatArray, FloatArray]:
+    """Efron terms of the event times with d > 1, summed over their d steps.
 
-    f_k = k/d for Efron and 0 for Breslow.  Returns sum(log den), and the sums
-    of 1/den, f/den, 1/den^2, f/den^2, f^2/den^2, from which the score and
-    information follow at the level of event times (no per-death p x p work).
+    Step k of a time with d deaths has den_k = S0 - f_k D0, f_k = k/d; the
+    contributions are -m sum_k log den_k, -m sum_k (S1 - f_k D1)/den_k and
+    m sum_k [(S2 - f_k D2)/den_k - (S1 - f_k D1)(S1 - f_k D1)'/den_k^2], with m
+    the mean weight of the tied deaths (survival's coxfit6.c / agfit4.c).  The
+    sums over k are regrouped by powers of f_k so that the p x p work is per
+    event time, not per death.
     """
-    g = rs.death_group
-    f = rs.death_frac if ties == "efron" else np.zeros(g.size)
-    den = s0[g] - f * d0[g]
+    g = rs.tied_groups
+    st = s[g]
+    dt = np.add.reduceat(z[:, rs.tied_rows], rs.tied_first, axis=1).T
+    f = rs.tied_frac
+    den = st[rs.tied_local, 0] - f * dt[rs.tied_local, 0]
     inv = 1.0 / den
     inv2 = inv * inv
 
     def total(v: FloatArray) -> FloatArray:
-        return np.add.reduceat(v, rs.group_first)
+        return np.add.reduceat(v, rs.tied_first)
 
-    return (
-        total(np.log(den)), total(inv), total(f * inv),
-        total(inv2), total(f * inv2), total(f * f * inv2),
-    )
+    m = rs.group_wt[g] / rs.group_size[g]
+    loglik = -float(m @ total(np.log(den)))
+    grad = np.zeros(p)
+    info = np.zeros((p, p))
+    if order >= 1:
+        a, b = m * total(inv), m * total(f * inv)
+        s1, d1 = st[:, 1 : 1 + p], dt[:, 1 : 1 + p]
+        grad = b @ d1 - a @ s1
+        if order >= 2:
+            c, e, h = m * total(inv2), m * total(f * inv2), m * total(f * f * inv2)
+            cross = s1.T @ (d1 * e[:, None])
+            info = (
+                _symmetric(a @ st[:, 1 + p :] - b @ dt[:, 1 + p :], p)
+                - s1.T @ (s1 * c[:, None])
+                + cross + cross.T
+                - d1.T @ (d1 * h[:, None])
+            )
+    return loglik, grad, info
 
 
 def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDerivatives:
     """Log-likelihood (order 0), score (1) and information (2) at ``beta`` on prepared data.
 
-    Per event time with d tied deaths of total weight W, mean weight m = W/d,
-    and steps den_k = S0 - f_k D0 (f_k = k/d for Efron, 0 for Breslow), the
-    contributions are -m sum_k log den_k, -m sum_k (S1 - f_k D1)/den_k and
-    m sum_k [(S2 - f_k D2)/den_k - (S1 - f_k D1)(S1 - f_k D1)'/den_k^2]: the
-    sums of survival's coxfit6.c / agfit4.c, regrouped by powers of f_k.
+    An event time with one death, or any event time under Breslow, contributes
+    -W log S0, -W S1/S0 and W (S2/S0 - S1 S1'/S0^2) with W the deaths' total
+    weight; true ties under Efron or exact are handled separately.
     """
     p = rs.xt.shape[0]
     eta = beta @ rs.xt
     # a common shift of eta cancels between numerator and denominators; it keeps exp finite
-    eta = eta - eta.max()
-    r = rs.w * np.exp(eta)
+    top = float(eta.max())
+    r = rs.w * np.exp(eta - top)
     z = _moments(rs, r, order)
-    s, d = _risk_and_death_sums(rs, z)
-    w_dead = rs.w[rs.death_rows]
+    s = _risk_sums(rs, z)
 
-    loglik = float(w_dead @ eta[rs.death_rows])
-    grad = rs.xt[:, rs.death_rows] @ w_dead if order >= 1 else np.zeros(p)
+    loglik = float(beta @ rs.dead_wx) - top * float(rs.group_wt.sum())
+    grad = rs.dead_wx.copy()
     info = np.zeros((p, p))
+    wt = rs.group_wt
+    if ties != "breslow" and rs.tied_groups.size:
+        wt = wt.copy()
+        wt[rs.tied_groups] = 0.0
 
-    mean_wt = np.add.reduceat(w_dead, rs.group_first) / rs.group_size
-    if ties == "exact":
-        # a single death has the same term under every method; only true ties need subsets
-        exact_groups = np.flatnonzero(rs.group_size > 1)
-        mean_wt = np.where(rs.group_size > 1, 0.0, mean_wt)
-    else:
-        exact_groups = np.zeros(0, dtype=np.intp)
-
-    log_den, a, b, c, e, h = _step_sums(rs, s[:, 0], d[:, 0], ties)
-    loglik -= float(mean_wt @ log_den)
+    s0 = s[:, 0]
+    loglik -= float(wt @ np.log(s0))
     if order >= 1:
-        s1, d1 = s[:, 1 : 1 + p], d[:, 1 : 1 + p]
-        grad = grad - (mean_wt * a) @ s1 + (mean_wt * b) @ d1
+        q = wt / s0
+        s1 = s[:, 1 : 1 + p]
+        grad -= q @ s1
         if order >= 2:
-            s2, d2 = s[:, 1 + p :], d[:, 1 + p :]
-            upper = (mean_wt * a) @ s2 - (mean_wt * b) @ d2
-            cross = s1.T @ (d1 * (mean_wt * e)[:, None])
-            info = (
-                _symmetric(upper, p)
-                - s1.T @ (s1 * (mean_wt * c)[:, None])
-                + cross + cross.T
-                - d1.T @ (d1 * (mean_wt * h)[:, None])
-            )
+            info = _symmetric(q @ s[:, 1 + p :], p) - s1.T @ (s1 * (q / s0)[:, None])
 
-    for grp in exact_groups:
-        ll_g, u_g, i_g = _exact_term(rs, eta, int(grp), order)
-        loglik += ll_g
-        grad = grad + u_g
-        info = info + i_g
-    return CoxDerivatives(loglik, grad, info)
+    if ties == "efron" and rs.tied_groups.size:
+        ll_t, u_t, i_t = _efron_tied(rs, s, z, p, order)
+        loglik += ll_t
+        grad += u_t
+        info += i_t
+    elif ties == "exact":
+        shifted = eta - top
+        for grp in rs.tied_groups:
+            ll_g, u_g, i_g = _exact_term(rs, shifted, int(grp), order)
+            loglik += ll_g
+            grad += u_g
+            info += i_g
+    return CoxDerivatives(loglik, grad if order >= 1 else np.zeros(p), info)
 
 
 def _exact_term(
