@@ -29,6 +29,18 @@ def claims_text(claims_yaml: str) -> str:
     return HEADER + textwrap.indent(textwrap.dedent(claims_yaml).strip("\n"), "  ") + "\n"
 
 
+@pytest.fixture(name="claims_text")
+def claims_text_fixture() -> Callable[[str], str]:
+    """``claims_text`` for tests that build a file without auditing it."""
+    return claims_text
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """The folder of made-up papers."""
+    return FIXTURES
+
+
 @pytest.fixture
 def audit_yaml() -> Callable[[str], dict[str, Finding]]:
     """Audit a few claims given as YAML; return the findings by claim id."""

@@ -63,11 +63,13 @@ def test_grim_possible_and_impossible(audit_yaml: Audit) -> None:
     # 54.5% of 44: the interval [54.45, 54.55] times 44/100 is [23.958, 24.002],
     # which holds the count 24.  20.1% of 44: [20.05, 20.15] * 0.44 =
     # [8.822, 8.866] holds no whole count (8/44 = 18.2%, 9/44 = 20.5%).
-    found = audit_yaml(count_claim("ok", None, "54.5", "44") + count_claim("impossible", None, "20.1", "44"))
+    found = audit_yaml(count_claim("ok", None, "54.5", "44")
+                       + count_claim("impossible", None, "20.1", "44"))
     assert (found["ok"].status, found["ok"].check) == ("pass", "grim")
     assert found["ok"].details["possible_counts"] == [24]
     assert (found["impossible"].status, found["impossible"].check) == ("fail", "grim")
-    assert "8/44 = 18.2%" in found["impossible"].message and "9/44 = 20.5%" in found["impossible"].message
+    message = found["impossible"].message
+    assert "8/44 = 18.2%" in message and "9/44 = 20.5%" in message
 
 
 def test_count_larger_than_denominator(audit_yaml: Audit) -> None:

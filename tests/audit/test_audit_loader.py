@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import claims_text
 
 from crossval.audit import (
     BUNDLED_CLAIMS,
@@ -20,6 +19,16 @@ from crossval.audit.claims import CLAIM_FIELDS, COMMON_FIELDS
 from crossval.errors import InputError
 
 SCHEMA = Path(__file__).parents[2] / "src" / "crossval" / "data" / "claims.schema.json"
+
+HEADER = """\
+schema_version: 1
+paper: {short_name: TEST, title: "made-up paper for crossval tests"}
+groups:
+  - {name: a, n: "100", label: "arm A"}
+  - {name: b, n: "50", label: "arm B"}
+  - {name: all, n: "150", label: "overall"}
+claims:
+"""
 
 GOOD = """
 - id: orr
@@ -42,6 +51,10 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(needle)
+
+
+def claims_text(claims_yaml: str) -> str:
+    return HEADER + textwrap.indent(textwrap.dedent(claims_yaml).strip("\n"), "  ") + "\n"
 
 
 def load_error(claims_yaml: str) -> tuple[ClaimsError, str]:
@@ -233,3 +246,28 @@ def test_json_schema_accepts_the_bundled_file_and_rejects_a_bad_one() -> None:
     assert list(validator.iter_errors(yaml.safe_load(BUNDLED_CLAIMS.read_text("utf-8")))) == []
     bad = yaml.safe_load(claims_text(GOOD.replace('percent: "7.0"', "percent: 7.0")))
     assert list(validator.iter_errors(bad))
+
+
+def test_yaml_boolean_id_gets_a_hint() -> None:
+    err, _ = load_error(GOOD.replace("id: orr", "id: no"))
+    assert err.field == "id" and "quote the id" in str(err)
+
+
+def test_a_check_that_cannot_use_a_claim_raises_naming_it() -> None:
+    # Yates's correction applies to 2×2 tables only; asked of a 2×3 table the
+    # audit stops with the claim's id and line rather than returning a finding.
+    from crossval.audit import run_audit
+
+    text = claims_text("""
+    - id: stage-p
+      type: p-value
+      location: {section: Table 1}
+      p: "P = 0.5"
+      test: chi-square-yates
+      table: [["1", "2", "3"], ["3", "2", "1"]]
+    """)
+    claims = parse_claims(text, path="paper.yaml")
+    with pytest.raises(ClaimsError) as info:
+        run_audit(claims)
+    assert info.value.claim_id == "stage-p" and info.value.line == line_of(text, "- id: stage-p")
+    assert "2x3" in str(info.value)
