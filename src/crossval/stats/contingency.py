@@ -301,6 +301,7 @@ _FEXACT_TOL = 3.45254e-7
 # this resolution are merged (their completions are identical); far below
 # _FEXACT_TOL, so merging cannot move a table across the threshold.
 _MERGE_RESOLUTION = 1e-10
+ROW_ORDER = 1
 
 
 def _ragged_ranges(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
@@ -439,6 +440,58 @@ def _completion_bounds(
     return best, worst
 
 
+def _settle_last_two(
+    states: IntArray,
+    past: FloatArray,
+    weight: FloatArray,
+    margin: int,
+    lf: FloatArray,
+    threshold: float,
+    work: _Work,
+) -> FloatArray:
+    """Log contributions of the partial tables that have two rows left to fill.
+
+    Meet in the middle: the completions depend only on the remaining column
+    totals, so each distinct state's completions are listed once, sorted by
+    log weight b with prefix sums of exp(b), and each partial table (past
+    log weight a) takes the prefix with a + b <= threshold.
+    """
+    radix = np.cumprod(np.concatenate(([1], states.max(axis=0)[:-1] + 1))).astype(np.int64)
+    uniq_codes, first, owner = np.unique(states @ radix, return_index=True, return_inverse=True)
+    uniq = states[first]
+    parent, last_row, dlog = _expand_row(uniq, margin, lf, work)
+    b = dlog - lf[last_row].sum(axis=1)
+    order = np.lexsort((b, parent))
+    parent, b = parent[order], b[order]
+    n_states = uniq_codes.size
+    seg_start = np.searchsorted(parent, np.arange(n_states), side="left")
+    seg_len = np.searchsorted(parent, np.arange(n_states), side="right") - seg_start
+    width = int(seg_len.max())
+    work.spend(n_states * width)
+    shift = b[seg_start + seg_len - 1]  # largest b of each state
+    grid = np.zeros((n_states, width))
+    grid[parent, np.arange(b.size) - seg_start[parent]] = np.exp(b - shift[parent])
+    prefix = np.cumsum(grid, axis=1)  # ascending terms: accurate prefix sums
+    # count, per partial table, its state's completions with b <= threshold - a:
+    # merge both lists by (state, value), completions first on ties
+    limit = threshold - past
+    state_all = np.concatenate((parent, owner.ravel()))
+    value_all = np.concatenate((b, limit))
+    is_item = np.concatenate((np.zeros(b.size, dtype=bool), np.ones(limit.size, dtype=bool)))
+    merged = np.lexsort((is_item, value_all, state_all))
+    completions_before = np.cumsum(~is_item[merged])
+    item_pos = merged[is_item[merged]] - b.size
+    count = np.empty(limit.size, dtype=np.int64)
+    count[item_pos] = completions_before[is_item[merged]]
+    count -= seg_start[owner.ravel()]
+    some = count > 0
+    st = owner.ravel()[some]
+    out: FloatArray = (
+        np.log(weight[some]) + past[some] + shift[st] + np.log(prefix[st, count[some] - 1])
+    )
+    return out
+
+
 def _fisher_rxc_pvalue(counts: IntArray) -> float:
     """Exact p-value of an r x c table: sum of P(table) over tables no more probable than observed.
 
@@ -448,14 +501,15 @@ def _fisher_rxc_pvalue(counts: IntArray) -> float:
     enumeration when even its most probable completion is no more probable
     than the observed table (all of its completions count; their total has a
     closed form) or its least probable completion is more probable (none
-    count); only the others are expanded.
+    count); only the others are expanded, and the last two rows are settled
+    by a sorted merge (``_settle_last_two``).
     """
     t = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0
     if t.shape[1] > t.shape[0]:
         t = t.T  # fewer columns means fewer ways to fill each row
-    t = t[np.argsort(t.sum(axis=1), kind="stable")]  # largest row last: it is implied
+    t = t[np.argsort(t.sum(axis=1), kind="stable")[::ROW_ORDER]]
     rows = t.sum(axis=1)
     cols = t.sum(axis=0)
     n = int(rows.sum())
@@ -469,17 +523,9 @@ def _fisher_rxc_pvalue(counts: IntArray) -> float:
     past = np.zeros(1)
     weight = np.ones(1)
     settled: list[FloatArray] = []
-    for k in range(rows.size - 1):
+    for k in range(rows.size - 2):
         parent, states, dlog = _expand_row(states, int(rows[k]), lf, work)
-        past = past[parent] + dlog
-        weight = weight[parent]
-        if k == rows.size - 2:
-            # the remaining column totals are the last row itself
-            final = past - lf[states].sum(axis=1)
-            keep = final <= threshold
-            settled.append(np.log(weight[keep]) + final[keep])
-            break
-        states, past, weight = _merge(states, past, weight, radix)
+        states, past, weight = _merge(states, past[parent] + dlog, weight[parent], radix)
         rows_left = rows[k + 1 :]
         best, worst = _completion_bounds(states, rows_left, lf)
         all_in = past + best <= threshold
@@ -490,9 +536,11 @@ def _fisher_rxc_pvalue(counts: IntArray) -> float:
         settled.append(np.log(weight[all_in]) + past[all_in] + total[all_in])
         open_ = ~all_in & (past + worst <= threshold)
         states, past, weight = states[open_], past[open_], weight[open_]
-        if states.shape[0] == 0:
-            break
-    pieces = np.concatenate(settled) if settled else np.zeros(0)
+    if states.shape[0]:
+        settled.append(
+            _settle_last_two(states, past, weight, int(rows[-2]), lf, threshold, work)
+        )
+    pieces = np.concatenate(settled)
     if pieces.size == 0:
         return 0.0
     return float(min(1.0, max(0.0, np.exp(log_const + special.logsumexp(pieces)))))
