@@ -530,7 +530,7 @@ def test_option_errors_name_argument() -> None:
     with pytest.raises(InputError, match="alternative") as info:
         fisher_exact([[1, 2], [3, 4]], alternative="two.sided")
     assert "'two-sided'" in str(info.value) and "'less'" in str(info.value)
-    with pytest.raises(InputError, match="alternative.*only for 2x2"):
+    with pytest.raises(InputError, match=r"alternative.*only for 2x2"):
         fisher_exact([[1, 2], [3, 4], [5, 6]], alternative="less")
     with pytest.raises(InputError, match="conf_level"):
         fisher_exact([[1, 2], [3, 4]], conf_level=95)
