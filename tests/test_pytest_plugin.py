@@ -319,7 +319,7 @@ def test_encode_keeps_integers_booleans_intervals_and_marks_nonfinite() -> None:
         "n_risk": [4, 3],
         "survival": [0.75, "nan"],
         "ci": [0.1, "inf"],
-        "median": "nan",
+        "median": None,
         "converged": True,
         "inner.estimate": "-inf",
     }
@@ -339,19 +339,20 @@ def test_golden_text_is_stable_and_reads_back_bit_for_bit() -> None:
     assert loads(text)["b"] == [0.1 + 0.2, 1 / 3]
 
 
-def test_compare_reports_moves_shapes_and_new_or_gone_quantities() -> None:
-    old = {"n": 10, "p": 0.05, "s": [1.0, 0.5], "nan": "nan", "gone": 1.0, "flag": True}
-    new = {"n": 10, "p": 0.05, "s": [1.0, 0.5], "nan": "nan", "added": 2.0, "flag": True}
+def test_compare_reports_moves_shapes_and_new_or_missing_quantities() -> None:
+    old = {"n": 10, "p": 0.05, "s": [1.0, 0.5], "nan": "nan", "gone": 1.0, "none": None}
+    new = {"n": 10, "p": 0.05, "s": [1.0, 0.5], "nan": "nan", "added": [2.0], "none": None}
     moved = {(m.quantity, m.old, m.new) for m in compare(old, new, {})}
-    assert moved == {("gone", "present", "(gone)"), ("added", "(absent)", "new quantity")}
+    assert moved == {("gone", "1.0", "(missing)"), ("added", "(missing)", "shape (1,)")}
     moved_list = compare(
-        {"n": 10, "s": [1.0, 0.5], "flag": True, "nan": "nan"},
-        {"n": 10.0, "s": [1.0, 0.5, 0.25], "flag": False, "nan": 0.0},
+        {"n": 10, "s": [1.0, 0.5], "flag": True, "nan": "nan", "none": None},
+        {"n": 10.0, "s": [1.0, 0.5, 0.25], "flag": False, "nan": 0.0, "none": "nan"},
         {},
     )
     assert [(m.quantity, m.old, m.new) for m in moved_list] == [
         ("flag", "true", "false"),
         ("nan", "nan", "0.0"),
+        ("none", "null", "nan"),
         ("s", "shape (2,)", "shape (3,)"),
     ]
 

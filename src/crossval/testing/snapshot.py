@@ -33,7 +33,7 @@ _SKIP = object()
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _BASENAME = re.compile(r"[A-Za-z0-9_.\-\[\]]+")
 
-Leaf = bool | int | float | str
+Leaf = bool | int | float | str | None
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ def encode(result: Any) -> dict[str, Any]:
     """The numbers of a result as JSON-ready values, by field name.
 
     Dataclasses and mappings give one entry per numeric field (nested ones as
-    ``outer.inner``); intervals become ``[low, high]``; ``None`` and ``nan``
-    become ``"nan"``; integers stay integers (compared exactly), booleans stay
+    ``outer.inner``); intervals become ``[low, high]``; ``nan`` and infinities
+    become the strings ``"nan"``, ``"inf"``, ``"-inf"``; ``None`` (not computed)
+    becomes ``null``; integers stay integers (compared exactly), booleans stay
     booleans. Strings are labels, not numbers, and are left out.
     """
     out: dict[str, Any] = {}
@@ -102,7 +103,7 @@ def _collect(prefix: str, record: Any, out: dict[str, Any]) -> None:
 
 def _encode(value: Any) -> Any:
     if value is None:
-        return "nan"
+        return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -164,12 +165,16 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 
 def _as_float(leaf: Leaf) -> float:
+    if leaf is None:
+        return math.nan
     if isinstance(leaf, str):
         return _NONFINITE.get(leaf, math.nan)
     return float(leaf)
 
 
 def _show(leaf: Leaf) -> str:
+    if leaf is None:
+        return "null"
     if isinstance(leaf, bool):
         return "true" if leaf else "false"
     return leaf if isinstance(leaf, str) else repr(leaf)
@@ -184,18 +189,19 @@ def compare(
 ) -> list[MovedNumber]:
     """Every number of ``new`` that moved from ``old`` by more than its tolerance.
 
-    Integers and booleans must match exactly; floats within the quantity's
-    relative tolerance (``DEFAULT_REL`` unless given); ``nan`` matches ``nan``.
+    Integers, booleans and nulls must match exactly; floats within the
+    quantity's relative tolerance (``DEFAULT_REL`` unless given); ``nan``
+    matches ``nan``.
     A quantity that appears, disappears or changes shape is reported too.
     """
     moved: list[MovedNumber] = []
     for q in sorted(set(old) | set(new)):
         rel_tol = tolerances.get(q, DEFAULT_REL)
         if q not in new:
-            moved.append(MovedNumber(q, "-", "present", "(gone)", math.inf, "-"))
+            moved.append(MovedNumber(q, "-", _summary(old[q]), "(missing)", math.inf, "-"))
             continue
         if q not in old:
-            moved.append(MovedNumber(q, "-", "(absent)", "new quantity", math.inf, "-"))
+            moved.append(MovedNumber(q, "-", "(missing)", _summary(new[q]), math.inf, "-"))
             continue
         a, b = _leaves(old[q]), _leaves(new[q])
         if [i for i, _ in a] != [i for i, _ in b]:
@@ -205,7 +211,7 @@ def compare(
             continue
         for (index, x), (_, y) in zip(a, b, strict=True):
             exact = _is_exact(x) or _is_exact(y)
-            if isinstance(x, bool) or isinstance(y, bool):
+            if isinstance(x, bool) or isinstance(y, bool) or x is None or y is None:
                 rel = 0.0 if x is y else math.inf
             else:
                 rel = relative_difference(np.array(_as_float(x)), np.array(_as_float(y)))
@@ -217,7 +223,11 @@ def compare(
 
 
 def _is_exact(leaf: Leaf) -> bool:
-    return isinstance(leaf, (bool, int))
+    return leaf is None or isinstance(leaf, (bool, int))
+
+
+def _summary(value: Any) -> str:
+    return f"shape {_shape(value)}" if isinstance(value, list) else _show(value)
 
 
 def moved_table(moved: list[MovedNumber], *, max_rows: int = MAX_ROWS) -> list[str]:
