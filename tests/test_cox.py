@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +65,16 @@ d$logbili <- log(d$bili)
 pbc <- dump(d, "pbc")
 d <- heart[, c("start", "stop", "event", "age", "year", "surgery", "transplant")]
 d$transplant <- as.integer(d$transplant == "1")
+d$stopf <- d$stop * (1 + (seq_len(nrow(d)) %% 2) * 1e-11)
 heart <- dump(d, "heart")
 ctl <- coxph.control(eps = 1e-12, iter.max = 100)
-emit <- function(id, f) {
+emit <- function(id, f, level = 0.95) {
     put <- function(name, v) cat(id, name, sprintf("%.17g", as.numeric(v)), "\n", sep = "\t")
     put("coef", f$coefficients)
     put("var", f$var)
     put("naive_var", if (is.null(f$naive.var)) f$var else f$naive.var)
     if (inherits(f, "coxph")) {
-        s <- summary(f, conf.int = 0.95)
+        s <- summary(f, conf.int = level)
         put("hr_ci", s$conf.int[, 3:4])
         put("z", s$coefficients[, "z"])
         put("p_value", s$coefficients[, "Pr(>|z|)"])
@@ -106,10 +107,13 @@ class Case:
     robust: bool = False
     timefix: bool = True
     time: str = "time"
-    options: dict[str, Any] = field(default_factory=dict)
+    conf_level: float = 0.95
 
     def r_call(self) -> str:
-        surv = "Surv(start, stop, event)" if self.counting else f"Surv({self.time}, status)"
+        stop = "stop" if self.time == "time" else self.time
+        surv = f"Surv(start, {stop}, event)" if self.counting else (
+            f"Surv({self.time}, status)"
+        )
         rhs = " + ".join(self.covariates)
         if self.strata:
             rhs += f" + strata({self.strata})"
@@ -158,6 +162,13 @@ def _cases() -> list[Case]:
             Case(f"lung-timefix/{ties}", "lung", ("age", "sex"), ties, time="tf"),
             Case(f"lung-notimefix/{ties}", "lung", ("age", "sex"), ties, time="tf",
                  timefix=False),
+            Case(f"heart-timefix/{ties}", "heart", ("age", "surgery", "transplant"), ties,
+                 counting=True, time="stopf"),
+            Case(f"heart-notimefix/{ties}", "heart", ("age", "surgery", "transplant"), ties,
+                 counting=True, time="stopf", timefix=False),
+            Case(f"veteran-level90/{ties}", "veteran", ("trt", "karno"), ties, conf_level=0.9),
+            Case(f"pbc-robust-level99/{ties}", "pbc", ("age", "logbili"), ties, robust=True,
+                 conf_level=0.99),
         ]
     return cases
 
@@ -183,7 +194,7 @@ class RRun:
 def run_r(tmp: Path, cases: list[Case]) -> RRun:
     """One Rscript call: write the data sets, fit every case, parse the printed numbers."""
     rscript = _require_r()
-    body = "\n".join(f'emit("{c.id}", {c.r_call()})' for c in cases)
+    body = "\n".join(f'emit("{c.id}", {c.r_call()}, {c.conf_level!r})' for c in cases)
     script = tmp / "fits.R"
     script.write_text(R_DATA + body + "\n")
     proc = subprocess.run(
@@ -215,7 +226,7 @@ def load(run: RRun, name: str) -> dict[str, np.ndarray]:
 
 def fit_python(run: RRun, case: Case) -> CoxResult:
     d = load(run, case.data)
-    time = d["stop"] if case.counting else d[case.time]
+    time = d["stop" if case.time == "time" else case.time] if case.counting else d[case.time]
     event = d["event"] if case.counting else d["status"]
     return cox_ph(
         time, event, {c: d[c] for c in case.covariates},
@@ -225,6 +236,7 @@ def fit_python(run: RRun, case: Case) -> CoxResult:
         start=d["start"] if case.counting else None,
         robust=case.robust,
         timefix=case.timefix,
+        conf_level=case.conf_level,
     )
 
 
@@ -287,6 +299,12 @@ def test_timefix_changes_the_fit(r_run: RRun) -> None:
     on = fit_python(r_run, next(c for c in CASES if c.id == "lung-timefix/efron"))
     off = fit_python(r_run, next(c for c in CASES if c.id == "lung-notimefix/efron"))
     plain = fit_python(r_run, next(c for c in CASES if c.id == "lung/efron"))
+    np.testing.assert_allclose(on.coef, plain.coef, rtol=1e-12)
+    assert np.max(np.abs(off.coef - plain.coef)) > 1e-6
+    # the same for (start, stop] data, where start and stop are fixed together
+    on = fit_python(r_run, next(c for c in CASES if c.id == "heart-timefix/efron"))
+    off = fit_python(r_run, next(c for c in CASES if c.id == "heart-notimefix/efron"))
+    plain = fit_python(r_run, next(c for c in CASES if c.id == "heart/efron"))
     np.testing.assert_allclose(on.coef, plain.coef, rtol=1e-12)
     assert np.max(np.abs(off.coef - plain.coef)) > 1e-6
 
