@@ -93,7 +93,11 @@ def check_count(claim: Claim, ctx: AuditContext) -> Finding:
     if result.ok:
         edge = (" The value sits exactly on the rounding boundary, which crossval accepts "
                 "(boundaries are inclusive)." if result.on_boundary else "")
-        restated = f" ({summed} from the table)" if sources else ""
+        restated = ""
+        if len(sources) == 1:
+            restated = f" (from {sources[0]})"
+        elif sources:
+            restated = f" ({summed} from {', '.join(sources)})"
         return ctx.finding(
             claim, check=check, status="pass", reported=reported,
             expected=pct_text(count, n, percent.decimals),

@@ -18,7 +18,7 @@ from crossval.audit.findings import Finding
 from crossval.audit.rounding import Figure, fmt, parse_figure, parse_p, round_like
 
 #: Fields a restatement may repeat, and how each is printed in ``reported``.
-RESTATABLE = ("estimate", "ci", "hr", "p", "percent", "count")
+RESTATABLE = ("estimate", "hr", "percent", "count", "ci", "p")
 
 
 def _operand(claim: Claim, ctx: AuditContext, name: str) -> tuple[Figure | None, str]:
@@ -134,10 +134,11 @@ def check_restatement(claim: Claim, ctx: AuditContext) -> Finding:
     where = target.describe_location()
     if not conflicts:
         edge = f" {'; '.join(edges)}." if edges else ""
+        same = f": {', '.join(agreements)}" if agreements else ""
         return ctx.finding(
             claim, check="restatement", status="pass", reported=reported,
             expected=f"as in {where}",
-            message=f"Consistent with {target.id} ({where}).{edge}", details=details)
+            message=f"Consistent with {target.id} ({where}){same}.{edge}", details=details)
     copies = _same_text_elsewhere(claim, ctx, target.id)
     explanation = ""
     if copies:
