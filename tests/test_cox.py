@@ -311,33 +311,34 @@ def test_timefix_changes_the_fit(r_run: RRun) -> None:
 
 @pytest.mark.r
 def test_monotone_likelihood_warns_like_r(tmp_path: Path) -> None:
-    """A covariate that perfectly predicts early death: R warns, crossval says converged=False."""
+    """``sep`` perfectly orders early deaths: R warns, crossval says converged=False."""
     rscript = _require_r()
-    time = np.array([1.0, 2, 3, 4, 5, 6, 7, 8])
-    event = np.array([1.0, 1, 1, 1, 1, 0, 1, 1])
-    x = np.array([1.0, 1, 1, 1, 0, 0, 0, 0])
-    np.savetxt(tmp_path / "d.csv", np.column_stack((time, event, x)), delimiter=",",
-               header="time,status,x", comments="", fmt="%.17g")
+    time = np.arange(1.0, 13.0)
+    event = np.array([1.0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1])
+    sep = np.array([1.0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    noise = np.array([0.3, -1.2, 0.5, 2.0, -0.4, 0.9, 1.1, -0.7, 0.2, -1.5, 0.8, 0.1])
+    np.savetxt(tmp_path / "d.csv", np.column_stack((time, event, sep, noise)), delimiter=",",
+               header="time,status,sep,noise", comments="", fmt="%.17g")
     script = tmp_path / "m.R"
     script.write_text(
         "suppressPackageStartupMessages(library(survival))\n"
         f'd <- read.csv("{tmp_path / "d.csv"}")\n'
         "w <- NULL\n"
-        "f <- withCallingHandlers(coxph(Surv(time, status) ~ x, d),\n"
+        "f <- withCallingHandlers(coxph(Surv(time, status) ~ sep + noise, d),\n"
         "  warning = function(m) { w <<- conditionMessage(m); invokeRestart('muffleWarning') })\n"
         'cat(sprintf("%.17g", coef(f)), "\\n", w, "\\n")\n'
     )
     proc = subprocess.run([rscript, "--vanilla", str(script)], capture_output=True, text=True,
                           check=True, timeout=60)
-    r_coef = float(proc.stdout.split()[0])
-    assert "infinite" in proc.stdout
-    fit = cox_ph(time, event, x)
+    r_coef = np.array(proc.stdout.split()[:2], dtype=float)
+    assert "converged before variable  1 ;" in proc.stdout
+    fit = cox_ph(time, event, {"sep": sep, "noise": noise})
     assert not fit.converged
-    assert "infinite" in fit.note
+    assert "'sep'" in fit.note and "'noise'" not in fit.note and "infinite" in fit.note
     # crossval stops where R's own criterion stops, so the (meaningless) estimate is R's;
-    # the iterates differ in the last digits (R iterates on rescaled covariates), and at
-    # beta ~ 22 the likelihood is so flat that this shows at ~1e-9
-    np.testing.assert_allclose(fit.coef[0], r_coef, rtol=1e-7)
+    # the iterates differ in the last digits (R iterates on rescaled covariates), and
+    # where the likelihood is this flat that shows at ~1e-9
+    np.testing.assert_allclose(fit.coef, r_coef, rtol=1e-7)
 
 
 # ---------------------------------------------------------------- no R needed

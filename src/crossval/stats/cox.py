@@ -184,8 +184,24 @@ def cox_ph(
         robust_score=robust_score,
         robust_score_p=robust_score_p,
         conf_level=level,
-        note=fit.note,
+        note=_note(fit, inputs.names),
     )
+
+
+def _note(fit: _Fit, names: tuple[str, ...]) -> str:
+    if fit.infinite:
+        which = ", ".join(repr(names[k]) for k in fit.infinite)
+        return (
+            f"the log-likelihood converged before the coefficient of {which}: the likelihood "
+            "is monotone and the estimate may be infinite (R warns the same); estimates are "
+            "those at R's stopping point"
+        )
+    if not fit.converged:
+        return (
+            f"did not converge in {MAX_ITER} Newton-Raphson iterations (R: 'Ran out of "
+            "iterations and did not converge'); estimates are the best found"
+        )
+    return ""
 
 
 def _apply_timefix(inputs: CoxInputs) -> tuple[CoxInputs, NDArray[np.intp] | None]:
@@ -266,7 +282,7 @@ class _Fit:
     info: CoxDerivatives
     iterations: int
     converged: bool
-    note: str
+    infinite: list[int]  # coefficients R would call possibly infinite
 
 
 def _newton_step(info: CoxDerivatives) -> FloatArray | None:
@@ -286,7 +302,11 @@ def _finite(info: CoxDerivatives) -> bool:
 
 
 def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
-    """Maximise the partial likelihood, following coxfit6's step-halving path."""
+    """Maximise the partial likelihood, following coxfit6's step-halving path.
+
+    A trial point that lowers the log-likelihood (or overflows) is pulled back
+    towards the last accepted one, with ever stronger pulls, as coxfit6 does.
+    """
     beta = np.zeros(rs.xt.shape[0])
     best = at_zero
     step = _newton_step(best)
@@ -297,46 +317,34 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
     r_checked = False
     for iteration in range(1, MAX_ITER + 1):
         cur = evaluate(rs, new, ties)
-        finite = _finite(cur)
-        cur_step = _newton_step(cur) if finite else None
+        cur_step = _newton_step(cur) if _finite(cur) else None
         if cur_step is None:
-            finite = False
-        if finite and cur_step is not None:
-            decrement = float(cur.gradient @ cur_step)
-            r_converged = abs(1.0 - best.loglik / cur.loglik) <= R_EPS
-            if r_converged and not r_checked:
+            worse = True
+        else:
+            if not r_checked and abs(1.0 - best.loglik / cur.loglik) <= R_EPS:
+                # where R (eps = 1e-9) would stop: its infinite-coefficient check
                 r_checked = True
                 infinite = _infinite_coefficients(new, cur_step)
                 if infinite:
-                    return _Fit(
-                        new, cur, iteration, False,
-                        "log-likelihood converged before coefficient(s) "
-                        f"{', '.join(str(k + 1) for k in infinite)}: the likelihood is "
-                        "monotone and the estimate may be infinite (R warns the same); "
-                        "estimates are those at R's stopping point",
-                    )
-            if decrement <= NEWTON_DECREMENT_TOL:
+                    return _Fit(new, cur, iteration, False, infinite)
+            if float(cur.gradient @ cur_step) <= NEWTON_DECREMENT_TOL:
                 # one more Newton step from here changes beta by < 1e-10 SE; the
                 # information is kept from this point (its change is of that order)
-                return _Fit(new + cur_step, cur, iteration, True, "")
-        worse = not finite or cur.loglik < best.loglik
-        if r_checked and finite:
-            # past R's stop the loglik changes at round-off level; do not halve on noise
-            worse = bool(cur.loglik < best.loglik - 64 * np.finfo(float).eps * abs(best.loglik))
-        if worse:
+                return _Fit(new + cur_step, cur, iteration, True, [])
+            slack = 0.0
+            if r_checked:
+                # past R's stop the loglik changes at round-off level; do not halve on noise
+                slack = 64 * np.finfo(float).eps * abs(best.loglik)
+            worse = cur.loglik < best.loglik - slack
+        if worse or cur_step is None:
             halving += 1
             new = (new + halving * beta) / (halving + 1.0)
         else:
-            assert cur_step is not None
             halving = 0
             best = cur
             beta = new
             new = new + cur_step
-    return _Fit(
-        beta, best, MAX_ITER, False,
-        f"did not converge in {MAX_ITER} Newton-Raphson iterations; "
-        "estimates are the best found",
-    )
+    return _Fit(beta, best, MAX_ITER, False, [])
 
 
 def _infinite_coefficients(beta: FloatArray, step: FloatArray) -> list[int]:
