@@ -168,3 +168,33 @@ def test_duplicate_rows_and_threshold(audit_yaml: Audit) -> None:
     clean = audit_yaml(ae_row("v1", "Vomiting", "15 (15.0)", "0", "7 (14.0)", "1 (2.0)")
                        + checks)
     assert clean["dups"].status == "pass" and clean["threshold"].status == "pass"
+
+
+def test_top_rows(audit_yaml: Audit) -> None:
+    # Grade >= 3 in arm A: Rash 3, Cough 2, Fatigue 1.  Naming Rash and Cough as
+    # the most frequent is right; naming Rash and Fatigue skips Cough (2 > 1);
+    # "Rash (3.0%)" is 3/100; "Rash (4.0%)" is not.
+    rows = (ae_row("rash", "Rash", "20 (20.0)", "3 (3.0)", "0", "0")
+            + ae_row("cough", "Cough", "10 (10.0)", "2 (2.0)", "0", "0")
+            + ae_row("fatigue", "Fatigue", "10 (10.0)", "1 (1.0)", "0", "0"))
+
+    def top(cid: str, terms: str, percents: str = "") -> str:
+        extra = f"\n  percents: {percents}" if percents else ""
+        return f"""
+- id: {cid}
+  type: top-rows
+  location: {{section: Results}}
+  table: Table 2
+  group: a
+  column: grade3
+  terms: {terms}{extra}
+"""
+
+    found = audit_yaml(rows + top("right", "[Rash, Cough]", '["3.0", "2.0"]')
+                       + top("skips", "[Rash, Fatigue]")
+                       + top("wrong-pct", "[Rash]", '["4.0"]')
+                       + top("unknown", "[Nausea]"))
+    assert found["right"].status == "pass" and found["right"].check == "top-rows"
+    assert found["skips"].status == "fail" and "'cough' (2)" in found["skips"].message
+    assert found["wrong-pct"].status == "fail" and "3/100 = 3.0%" in found["wrong-pct"].message
+    assert found["unknown"].status == "fail" and "no row 'Nausea'" in found["unknown"].message

@@ -24,6 +24,8 @@ TABLE_TESTS: tuple[str, ...] = ("fisher", "chi-square", "chi-square-yates", "g-t
 #: tests on summary statistics (reported as medians and IQRs).
 SUMMARY_TESTS: tuple[str, ...] = ("t-test", "welch-t-test", "wilcoxon")
 SIDES: tuple[str, ...] = ("one", "two")
+#: Columns of an adverse-event row.
+AE_COLUMNS: tuple[str, ...] = ("any", "grade3")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "ae-row": {"term": _f("str", True), "cells": _f("ae-cells", True)},
     "duplicate-rows": {"table": _f("str", True)},
     "table-threshold": {"table": _f("str", True), "percent": _f("figure", True)},
+    "top-rows": {
+        "table": _f("str", True), "group": _f("group", True), "column": _f("ae-column", True),
+        "terms": _f("strs", True), "percents": _f("figures"),
+    },
     "event-counts": {
         "events": _f("group-figures", True), "deaths": _f("group-figures"),
         "same_as": _f("ref"), "distinct_from": _f("ref"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crossval.audit.claims import (
+    AE_COLUMNS,
     CI_METHODS,
     CLAIM_FIELDS,
     COMMON_FIELDS,
@@ -110,9 +111,14 @@ class _Validator:
                 raise fail("must be a non-empty list of claim references")
             for i, item in enumerate(value):
                 self._ref(item, lambda m, i=i: fail(f"item {i + 1}: {m}", _line(value, i)))
-        elif kind in ("ci-method", "table-test", "summary-test", "sides"):
+        elif kind == "strs":
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(v, str) and v.strip() for v in value):
+                raise fail("must be a non-empty list of names")
+        elif kind in ("ci-method", "table-test", "summary-test", "sides", "ae-column"):
             allowed = {"ci-method": CI_METHODS, "table-test": TABLE_TESTS,
-                       "summary-test": SUMMARY_TESTS, "sides": SIDES}[kind]
+                       "summary-test": SUMMARY_TESTS, "sides": SIDES,
+                       "ae-column": AE_COLUMNS}[kind]
             if value not in allowed:
                 raise fail(f"{value!r} is not allowed; choose one of "
                            f"{', '.join(map(repr, allowed))}")
@@ -440,6 +446,9 @@ def _cross_field_rules(ctype: str, raw: LineDict, validator: _Validator) -> None
     elif ctype == "restatement":
         figures = ("estimate", "ci", "hr", "p", "percent", "count")
         need_one_of(*figures)
+    elif ctype == "top-rows" and "percents" in raw and len(raw["percents"]) != len(raw["terms"]):
+        raise validator.error("needs one printed percentage per term (or none)",
+                              line=_line(raw, "percents"), claim_id=cid, field="percents")
 
 
 def load_claims(path: str | Path) -> ClaimsFile:

@@ -22,6 +22,7 @@ from crossval.audit.tables import (
     check_categorical,
     check_duplicate_rows,
     check_table_threshold,
+    check_top_rows,
 )
 from crossval.errors import InputError
 
@@ -41,6 +42,7 @@ CHECKS: dict[str, Check] = {
     "ae-row": check_ae_row,
     "duplicate-rows": check_duplicate_rows,
     "table-threshold": check_table_threshold,
+    "top-rows": check_top_rows,
     "event-counts": check_event_counts,
     "group-sizes": check_group_sizes,
     "power": check_power,

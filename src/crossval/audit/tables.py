@@ -180,3 +180,50 @@ def check_table_threshold(claim: Claim, ctx: AuditContext) -> Finding:
         message=(f"All {len(rows)} rows of {table} reach {threshold.text}% (any grade) in at "
                  "least one group."),
         details={})
+
+
+def check_top_rows(claim: Claim, ctx: AuditContext) -> Finding:
+    """Rows named in the text as the most frequent: no unnamed row of the table is more frequent."""
+    table, group, column = claim.get("table"), claim.get("group"), claim.get("column")
+    n = ctx.claims.groups[group].n
+    counts: dict[str, int] = {}
+    for row in _row_claims(ctx, table):
+        if row.type != "ae-row" or group not in row.get("cells"):
+            continue
+        key = " ".join(_row_name(row).lower().split())
+        count = int(parse_cell(row.get("cells")[group][column]).count.value)
+        counts[key] = max(count, counts.get(key, 0))
+    terms: list[str] = claim.get("terms")
+    percents: list[str] = claim.get("percents") or []
+    reported = [*terms, *(f"{p}%" for p in percents)]
+    problems: list[str] = []
+    named: dict[str, int] = {}
+    for term in terms:
+        key = " ".join(term.lower().split())
+        if key not in counts:
+            problems.append(f"{table} has no row '{term}' with a {group} count")
+        else:
+            named[term] = counts[key]
+    for term, text in zip(terms, percents, strict=False):
+        if term in named and not check_percent(named[term], n, parse_figure(text)).ok:
+            problems.append(f"'{term}' is printed as {text}% but "
+                            f"{pct_text(named[term], n, parse_figure(text).decimals)}")
+    label = "grade >= 3" if column == "grade3" else "any-grade"
+    if named:
+        floor = min(named.values())
+        named_keys = {" ".join(t.lower().split()) for t in named}
+        above = sorted(((c, k) for k, c in counts.items() if k not in named_keys and c > floor),
+                       reverse=True)
+        for count, key in above:
+            problems.append(f"'{key}' ({count}) is not named but is more frequent than the "
+                            f"least frequent named row ({floor})")
+    shown = ", ".join(f"{t} {c}" for t, c in named.items())
+    if problems:
+        return ctx.finding(claim, check="top-rows", status="fail", reported=reported,
+                           expected=shown or None, message="; ".join(problems) + ".",
+                           details={"counts": counts})
+    return ctx.finding(
+        claim, check="top-rows", status="pass", reported=reported, expected=shown,
+        message=(f"The named rows ({shown} of {n}) are the most frequent {label} rows of "
+                 f"{table} for {ctx.claims.groups[group].label}; no other row is more frequent."),
+        details={"counts": counts})
