@@ -116,3 +116,14 @@ def test_r_by_c_table_from_a_categorical_claim(audit_yaml: Audit) -> None:
     assert found["levels-p"].status == "pass"
     assert found["levels-p"].details["table"] == [[2, 4, 6], [1, 2, 3]]
     assert "chi-square-yates" not in found["levels-p"].details["p_values"]
+
+
+def test_same_unreproduced_p_on_two_rows_is_pointed_out(audit_yaml: Audit) -> None:
+    # Both rows print P = 0.500, which neither table gives (diagonal: Fisher
+    # 0.1; [[5, 5], [5, 5]]: 1): each names the other as a likely copy.
+    found = audit_yaml(p_claim("one", "P = 0.500", "fisher", DIAGONAL, "first")
+                       + p_claim("two", "P = 0.500", "fisher", '[["5", "5"], ["5", "5"]]',
+                                 "second"))
+    assert found["one"].details["same_printed_p"] == ["two"]
+    assert found["two"].details["same_printed_p"] == ["one"]
+    assert "copied between rows" in found["one"].message

@@ -93,9 +93,19 @@ def check_p_value(claim: Claim, ctx: AuditContext) -> Finding:
                        "most likely a value shifted from another row")
     else:
         explanation = "no test crossval knows reproduces it from the printed counts"
+        twins = [o.id for o in ctx.claims.claims
+                 if o.type == "p-value" and o.id != claim.id
+                 and o.location.get("table") == claim.location.get("table")
+                 and parse_p(o.get("p")).text.replace(" ", "") == rp.text.replace(" ", "")]
+        if twins:
+            details["same_printed_p"] = twins
+            explanation += (f"; the same {rp.text} is printed for {', '.join(twins)}, which "
+                            "suggests a value copied between rows")
     return ctx.finding(
         claim, check="p-value", status="fail", reported=reported, expected=expected,
-        message=(f"{rp.text} is not reproduced: on {table_text}, {all_p}; {explanation}."),
+        message=(f"{rp.text} is not reproduced on {table_text}: the stated "
+                 f"{TEST_LABELS[stated]} gives p = {_fmt_p(p_values[stated])} (all tests: "
+                 f"{all_p}); {explanation}."),
         details=details)
 
 
