@@ -367,6 +367,21 @@ def test_result_shapes_names_and_readonly() -> None:
     np.testing.assert_allclose(unnamed.coef, fit.coef, rtol=1e-13)
 
 
+def test_data_frame_like_covariates_keep_column_names() -> None:
+    class Frame:  # the two attributes crossval relies on; no pandas needed
+        def __init__(self, cols: dict[str, Any]) -> None:
+            self._cols = cols
+            self.columns = list(cols)
+
+        def __getitem__(self, key: str) -> Any:
+            return self._cols[key]
+
+    s = _small()
+    fit = cox_ph(s["time"], s["event"], Frame(s["covariates"]))
+    assert fit.covariate_names == ("a", "b")
+    np.testing.assert_array_equal(fit.coef, cox_ph(**s).coef)
+
+
 def test_one_dimensional_covariate() -> None:
     s = _small()
     fit = cox_ph(s["time"], s["event"], s["covariates"]["a"])

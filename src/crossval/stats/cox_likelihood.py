@@ -119,6 +119,10 @@ def _strata_codes(labels: NDArray[Any]) -> IntArray:
 
 
 def _covariate_matrix(covariates: Any) -> tuple[FloatArray, tuple[str, ...]]:
+    columns = getattr(covariates, "columns", None)
+    if columns is not None and not isinstance(covariates, np.ndarray):
+        # a data frame (duck-typed: stats/ does not import pandas) keeps its column names
+        covariates = {str(c): np.asarray(covariates[c]) for c in columns}
     if isinstance(covariates, Mapping):
         if not covariates:
             raise InputError("covariates is an empty mapping; at least one covariate is needed")
