@@ -68,13 +68,15 @@ def check_count(claim: Claim, ctx: AuditContext) -> Finding:
 
     if count is None:
         fitting = possible_counts(n, percent)
-        details["possible_counts"] = fitting
+        # Large denominators admit many counts; a few are enough to show.
+        details["possible_counts"] = list(fitting[:20])
         if fitting:
+            shown = ", ".join(map(str, fitting[:5])) + (", ..." if len(fitting) > 5 else "")
             return ctx.finding(
                 claim, check="grim", status="pass", reported=reported,
                 expected=pct_text(fitting[0], n, percent.decimals),
                 message=(f"{percent.text}% is possible for a denominator of {n} "
-                         f"(count {', '.join(map(str, fitting))})."),
+                         f"(count {shown})."),
                 details=details)
         below = int(percent.value * n // 100)
         neighbours = ", ".join(pct_text(c, n, percent.decimals)

@@ -22,6 +22,7 @@ from crossval.audit.claims import Claim
 from crossval.audit.context import AuditContext
 from crossval.audit.findings import Finding
 from crossval.audit.rounding import parse_figure, parse_p
+from crossval.errors import InputError
 
 
 def schoenfeld_events(hr: float, alpha: float, power: float, allocation: float,
@@ -48,7 +49,15 @@ def check_power(claim: Claim, ctx: AuditContext) -> Finding:
     medians = {g: parse_figure(v) for g, v in claim.get("medians").items()}
     sizes = {g: int(parse_figure(v).value) for g, v in claim.get("sizes").items()}
     groups = list(medians)
+    if len(groups) != 2 or set(groups) != set(sizes):
+        raise InputError("a power claim needs medians and sizes for the same two groups")
     m1, m2 = (float(medians[g].value) for g in groups)
+    if min(m1, m2) <= 0 or m1 == m2:
+        raise InputError(f"medians must be positive and differ to imply a hazard ratio; got "
+                         f"{medians[groups[0]].text} and {medians[groups[1]].text}")
+    if not (0 < power.value < 100) or not (0 < alpha.value < 1):
+        raise InputError(f"power must lie in (0, 100) and alpha in (0, 1); got {power.text}% "
+                         f"and {alpha.text}")
     hr = m2 / m1  # exponential survival: hazard ratio is the inverse ratio of medians
     total = sum(sizes.values())
     allocation = sizes[groups[0]] / total
@@ -93,7 +102,9 @@ def check_power(claim: Claim, ctx: AuditContext) -> Finding:
 
 
 def wan_mean_sd(median: float, q1: float, q3: float, n: int) -> tuple[float, float]:
-    """Mean and SD from median and IQR (Wan et al. 2014, scenario S3)."""
+    """Mean and SD from median and IQR (Wan et al. 2014, scenario S3; n >= 2)."""
+    if n < 2:
+        raise InputError(f"the Wan et al. (2014) approximation needs n >= 2; got n = {n}")
     mean = (q1 + median + q3) / 3.0
     eta = 2.0 * stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25))
     return mean, (q3 - q1) / eta
@@ -111,7 +122,16 @@ def check_summary_test(claim: Claim, ctx: AuditContext) -> Finding:
         reported.append(f"{s['median']} ({s['q1']}–{s['q3']})")
         mean, sd = wan_mean_sd(med, q1, q3, n)
         approx[group] = (mean, sd, n)
+    if len(approx) != 2:
+        raise InputError("a summary-test claim compares exactly two groups")
     (m1, s1, n1), (m2, s2, n2) = approx.values()
+    if s1 <= 0 or s2 <= 0:
+        return ctx.finding(
+            claim, check="t-test-from-summary", status="unverifiable", reported=reported,
+            expected=None,
+            message=("A t-test needs means and SDs, which are not printed, and an IQR of zero "
+                     "admits no SD approximation."),
+            details={"method": "Wan et al. 2014"})
     welch = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
     student = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=True)
     p_welch, p_student = float(welch.pvalue), float(student.pvalue)

@@ -74,8 +74,9 @@ def check_hazard_ratio(claim: Claim, ctx: AuditContext) -> Finding:
         "stated_method": None,
         "scale": "hazard ratio",
     }
-    if low.value <= 0:
-        parts.append(("fail", f"the lower bound {low.text} is not positive"))
+    if min(low.value, hr.value) <= 0:
+        parts.append(("fail", f"a hazard ratio and its bounds must be positive; got HR "
+                              f"{hr.text} ({low.text}–{high.text})"))
         return ctx.finding(claim, check="hr-ci", status="fail", reported=reported,
                            expected=None, message="The CI " + parts[0][1] + ".", details=details)
 

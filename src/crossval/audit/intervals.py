@@ -100,6 +100,13 @@ def check_proportion_ci(claim: Claim, ctx: AuditContext) -> Finding:
     stated: str = claim.get("method")
     decimals = max(low.decimals, high.decimals)
     reported = [f"{percent.text}%", f"{low.text}%", f"{high.text}%"]
+    if x > n:
+        return ctx.finding(
+            claim, check="ci-method", status="fail", reported=reported, expected=None,
+            message=f"The count {x} exceeds its denominator {n_text}.",
+            details={"unit": "%", "reported_interval": [float(low.value), float(high.value)],
+                     "estimate": float(percent.value), "method_intervals": {},
+                     "stated_method": stated})
     intervals = method_intervals(x, n, conf)
     details: dict[str, Any] = {
         "unit": "%",

@@ -211,6 +211,7 @@ class _Validator:
     def _levels(self, value: Any, fail: Any) -> None:
         if not isinstance(value, LineList) or len(value) < 2:
             raise fail("must list at least two levels, each {level: ..., cells: {group: 'n (p)'}}")
+        first_groups: list[str] | None = None
         for i, item in enumerate(value):
             at = _line(value, i)
             if not isinstance(item, LineDict) or set(item) != {"level", "cells"}:
@@ -220,6 +221,12 @@ class _Validator:
             self._group_map(item["cells"],
                             lambda m, at=at, lv=item["level"]: fail(f"level {lv!r}: {m}", at),
                             lambda c, f: self._cell(c, f))
+            if first_groups is None:
+                first_groups = list(item["cells"])
+            elif list(item["cells"]) != first_groups:
+                raise fail(f"level {item['level']!r} has cells for {list(item['cells'])}, but "
+                           f"the first level has {first_groups}; give every level the same "
+                           "groups in the same order", at)
 
     def _table(self, value: Any, fail: Any) -> None:
         if not isinstance(value, list) or len(value) < 2:

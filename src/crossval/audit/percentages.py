@@ -34,11 +34,11 @@ def check_percent(count: int, n: int, percent: Figure) -> PercentCheck:
                         not ok and double_rounds_to(computed, percent))
 
 
-def possible_counts(n: int, percent: Figure) -> list[int]:
+def possible_counts(n: int, percent: Figure) -> range:
     """Every whole count c in 0..n with 100·c/n inside the percentage's rounding interval (GRIM)."""
     low = max(0, math.ceil(percent.low * n / 100))
     high = min(n, math.floor(percent.high * n / 100))
-    return list(range(low, high + 1))
+    return range(low, high + 1)
 
 
 def pct_text(count: int, n: int, decimals: int) -> str:
@@ -50,7 +50,7 @@ def explain_percent(count: int, n: int, percent: Figure, other_ns: dict[str, int
     """The most likely reason a printed percentage does not match count/n."""
     reasons: list[str] = []
     fitting = possible_counts(n, percent)
-    near = [c for c in fitting if 0 < abs(c - count) <= 2]
+    near = [c for c in (count - 1, count + 1, count - 2, count + 2) if c in fitting]
     if double_rounds_to(Fraction(100 * count, n), percent):
         reasons.append(
             f"rounding twice ({fmt(Fraction(100 * count, n), percent.decimals + 2)} -> "

@@ -25,8 +25,23 @@ TEST_LABELS = {
 }
 
 
+def drop_empty(table: list[list[int]]) -> list[list[int]]:
+    """The table without all-zero rows and columns.
+
+    A level nobody has (e.g. "0 (0)" in both groups) carries no information;
+    Fisher's p is unchanged without it, and chi-square and G are undefined with
+    it (an expected count of 0), so, as R advises, it is dropped.
+    """
+    rows = [row for row in table if any(row)]
+    keep = [j for j in range(len(table[0])) if any(row[j] for row in rows)]
+    return [[row[j] for j in keep] for row in rows]
+
+
 def table_p_values(table: list[list[int]]) -> dict[str, float]:
     """The p of every table test crossval knows (Yates only for 2×2, where it applies)."""
+    table = drop_empty(table)
+    if len(table) < 2 or len(table[0]) < 2:
+        return {}
     out = {
         "fisher": float(fisher_exact(table).p_value),
         "chi-square": float(chi2_test(table, correction=False).p_value),
@@ -63,6 +78,12 @@ def check_p_value(claim: Claim, ctx: AuditContext) -> Finding:
     table, table_text = table_of(claim, ctx)
     p_values = table_p_values(table)
     reported = [rp.text]
+    if not p_values:
+        return ctx.finding(
+            claim, check="p-value", status="unverifiable", reported=reported, expected=None,
+            message=(f"{table_text} has fewer than two non-empty rows or columns, so no test "
+                     "of association can be computed."),
+            details={"table": table})
     details: dict[str, Any] = {"table": table, "p_values": p_values, "stated_test": stated,
                                "reported_p": [float(rp.low), float(rp.high)]}
     all_p = ", ".join(f"{name} {_fmt_p(p)}" for name, p in p_values.items())
