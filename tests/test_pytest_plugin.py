@@ -153,6 +153,33 @@ def test_r_fixture_skips_without_r_and_marks_its_tests(
     pytester.runpytest("-m", "not r").assert_outcomes(deselected=1)
 
 
+def test_arguments_merely_named_r_are_not_gated_on_r(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(FAKE_NO_R_ENV, "1")
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    pytester.makepyfile(
+        test_corr="""
+        import pytest
+
+        @pytest.mark.parametrize("r", [0.1, -0.3])
+        def test_correlation(r):
+            assert abs(r) < 1
+        """,
+        test_own="""
+        import pytest
+
+        @pytest.fixture
+        def r():
+            return 0.5
+
+        def test_own_fixture(r):
+            assert r == 0.5
+        """,
+    )
+    pytester.runpytest().assert_outcomes(passed=3)
+
+
 def test_r_fixture_fails_without_r_under_require(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

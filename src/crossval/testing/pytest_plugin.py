@@ -66,8 +66,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A test that takes the r fixture needs R whether or not it says so;
     # marking it lets `-m "not r"` deselect it.
     for item in items:
-        if "r" in getattr(item, "fixturenames", ()) and item.get_closest_marker("r") is None:
+        if _uses_r_fixture(item) and item.get_closest_marker("r") is None:
             item.add_marker(pytest.mark.r)
+
+
+def _uses_r_fixture(item: pytest.Item) -> bool:
+    # An argument merely named `r` (a parametrized correlation, a project's own
+    # fixture) is not this plugin's R session and must not be gated on R.
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {}).get("r", ())
+    if not defs:
+        return False
+    func = getattr(defs[-1], "func", None)
+    return getattr(func, "__module__", None) == __name__
 
 
 def r_required() -> bool:
