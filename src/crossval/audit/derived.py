@@ -151,22 +151,28 @@ def check_restatement(claim: Claim, ctx: AuditContext) -> Finding:
         claim, check="restatement", status=status, reported=reported,
         expected=corrected or f"as in {where}",
         message=(f"Restates {target.id} ({where}) inconsistently{hedge}: "
-                 f"{'; '.join(conflicts)}.{explanation}"),
+                 f"{'; '.join(conflicts)}."
+                 + (f" Rounded to the restatement's precision the original reads {corrected}."
+                    if corrected else "")
+                 + explanation),
         details=details)
 
 
 def _suggest(claim: Claim, target: Claim) -> str | None:
     """What the restatement would print if it rounded the original to its own precision."""
-    pieces = []
+    pieces, originals = [], []
     for field in ("estimate", "hr", "percent", "count"):
         mine, theirs = claim.get(field), target.get(field)
         if mine is not None and theirs is not None:
             pieces.append(round_like(parse_figure(theirs).value, parse_figure(mine)))
+            originals.append(theirs)
     if claim.get("ci") is not None and target.get("ci") is not None:
         bounds = [round_like(parse_figure(t).value, parse_figure(m))
                   for m, t in zip(claim.get("ci"), target.get("ci"), strict=True)]
         pieces.append(f"({bounds[0]}–{bounds[1]})")
-    return " ".join(pieces) if pieces else None
+        originals.append(f"({target.get('ci')[0]}–{target.get('ci')[1]})")
+    # Only worth saying when rounding changes what the original prints.
+    return " ".join(pieces) if pieces and pieces != originals else None
 
 
 def _same_text_elsewhere(claim: Claim, ctx: AuditContext, target_id: str) -> list[str]:

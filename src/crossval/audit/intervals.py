@@ -134,7 +134,7 @@ def check_proportion_ci(claim: Claim, ctx: AuditContext) -> Finding:
     details["reproduced_by"] = ([stated] if stated_match == "exact" else []) + exact
     details["reproduced_by_rounding_twice"] = ([stated] if stated_match == "double" else []) + twice
     expected = f"{_ci_text(intervals[stated], decimals)} ({stated}, {x}/{n})"
-    exact_text = _ci_text(intervals[stated], decimals + 2)
+    exact_text = _ci_text(intervals[stated], decimals + 3)
 
     if stated_match and not problems:
         if stated_match == "exact":
@@ -161,7 +161,7 @@ def check_proportion_ci(claim: Claim, ctx: AuditContext) -> Finding:
                         f"{_ci_text(intervals[stated], decimals)}")
         how = ""
         if not exact:
-            how = (f" ({others[0]}: {_ci_text(intervals[others[0]], decimals + 2)}, "
+            how = (f" ({others[0]}: {_ci_text(intervals[others[0]], decimals + 3)}, "
                    "matching once rounded twice)")
         return ctx.finding(
             claim, check="ci-method", status="fail", reported=reported, expected=expected,
