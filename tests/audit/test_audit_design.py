@@ -78,3 +78,13 @@ def test_wan_approximation_shown_and_unverifiable(audit_yaml: Audit) -> None:
     assert math.isclose(f.details["welch_p"], p_welch, rel_tol=1e-9)
     assert 0.35 < p_welch < 0.37
     assert "does not support P = 0.163" in f.message and "Wan et al. 2014" in f.message
+
+
+def test_sided_option_lists_the_allowed_values() -> None:
+    import pytest
+
+    from crossval.audit.design import schoenfeld_events
+    from crossval.errors import InputError
+
+    with pytest.raises(InputError, match="'one', 'two'"):
+        schoenfeld_events(0.5, 0.05, 0.8, 0.5, sided="both")

@@ -18,16 +18,18 @@ from typing import Any
 
 from scipy import stats
 
-from crossval.audit.claims import Claim
+from crossval.audit.claims import SIDES, Claim
 from crossval.audit.context import AuditContext
 from crossval.audit.findings import Finding
 from crossval.audit.rounding import parse_figure, parse_p
 from crossval.errors import InputError
+from crossval.stats._validate import check_option
 
 
 def schoenfeld_events(hr: float, alpha: float, power: float, allocation: float,
                       *, sided: str = "one") -> float:
     """Events needed for a log-rank test (Schoenfeld 1981)."""
+    check_option("sided", sided, SIDES)
     z_alpha = stats.norm.ppf(1 - alpha if sided == "one" else 1 - alpha / 2)
     z_beta = stats.norm.ppf(power)
     return float((z_alpha + z_beta) ** 2 / (allocation * (1 - allocation) * math.log(hr) ** 2))
@@ -36,6 +38,7 @@ def schoenfeld_events(hr: float, alpha: float, power: float, allocation: float,
 def schoenfeld_power(hr: float, alpha: float, events: float, allocation: float,
                      *, sided: str = "one") -> float:
     """Power of a log-rank test with a given number of events (Schoenfeld 1981)."""
+    check_option("sided", sided, SIDES)
     z_alpha = stats.norm.ppf(1 - alpha if sided == "one" else 1 - alpha / 2)
     drift = math.sqrt(events * allocation * (1 - allocation)) * abs(math.log(hr))
     return float(stats.norm.cdf(drift - z_alpha))

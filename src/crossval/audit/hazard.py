@@ -107,7 +107,7 @@ def check_hazard_ratio(claim: Claim, ctx: AuditContext) -> Finding:
         details["implied_p"] = central
         details["implied_p_range"] = list(p_range)
         reported.append(rp.text)
-        expected = f"implied p = {central:.2g} (range {p_range[0]:.2g}–{p_range[1]:.2g})"
+        expected = f"implied p = {central:.2g} (range {p_range[0]:.3g}–{p_range[1]:.3g})"
         status = _p_compare(rp, central, p_range)
         if status == "pass":
             parts.append(("pass", f"the p implied by HR and CI, {central:.2g}, agrees with "
@@ -115,7 +115,7 @@ def check_hazard_ratio(claim: Claim, ctx: AuditContext) -> Finding:
         elif status == "warn":
             parts.append(("warn", f"the p implied by HR and CI is {central:.2g}, not {rp.text}; "
                                   f"only at the edge of the rounding intervals of HR and bounds "
-                                  f"(range {p_range[0]:.2g}–{p_range[1]:.2g}) does it reach the "
+                                  f"(range {p_range[0]:.3g}–{p_range[1]:.3g}) does it reach the "
                                   "reported value (a log-rank p may also differ from the Wald p)"))
         else:
             parts.append(("fail", f"the p implied by HR and CI is {central:.2g} (at most "

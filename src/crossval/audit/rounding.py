@@ -31,11 +31,6 @@ class Figure:
     low: Fraction
     high: Fraction
 
-    @property
-    def half_unit(self) -> Fraction:
-        """Half of one unit in the last printed place."""
-        return Fraction(1, 2) / Fraction(10) ** self.decimals
-
     def contains(self, value: Fraction | float) -> bool:
         """True when ``value`` rounds to this figure (boundary included)."""
         return within(value, self.low, self.high)
@@ -44,9 +39,6 @@ class Figure:
         """True when ``value`` sits exactly on an end of the rounding interval."""
         v = Fraction(value) if not isinstance(value, Fraction) else value
         return v in (self.low, self.high)
-
-    def __float__(self) -> float:
-        return float(self.value)
 
 
 def parse_figure(text: str, *, field: str = "figure") -> Figure:
@@ -74,12 +66,6 @@ def within(value: Fraction | float, low: Fraction | float, high: Fraction | floa
     v, lo, hi = float(value), float(low), float(high)
     slack = 1e-12 * max(1.0, abs(v))
     return lo - slack <= v <= hi + slack
-
-
-def overlaps(a_low: float | Fraction, a_high: float | Fraction,
-             b_low: float | Fraction, b_high: float | Fraction) -> bool:
-    """True when two closed intervals share at least one point."""
-    return within(a_low, -float("inf"), b_high) and within(b_low, -float("inf"), a_high)
 
 
 def rounded(value: Fraction | float, decimals: int) -> Decimal:
