@@ -6,9 +6,12 @@ import math
 from collections.abc import Callable
 from statistics import NormalDist
 
+import pytest
 from scipy import stats
 
 from crossval.audit import Finding
+from crossval.audit.design import schoenfeld_events
+from crossval.errors import InputError
 
 Audit = Callable[[str], dict[str, Finding]]
 
@@ -81,10 +84,5 @@ def test_wan_approximation_shown_and_unverifiable(audit_yaml: Audit) -> None:
 
 
 def test_sided_option_lists_the_allowed_values() -> None:
-    import pytest
-
-    from crossval.audit.design import schoenfeld_events
-    from crossval.errors import InputError
-
     with pytest.raises(InputError, match="'one', 'two'"):
         schoenfeld_events(0.5, 0.05, 0.8, 0.5, sided="both")
