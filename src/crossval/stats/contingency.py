@@ -290,10 +290,11 @@ def fisher_exact(
 # --------------------------------------------------------------------------
 # r x c: exact p-value by stage-wise network enumeration
 
-#: Most partial tables the r x c enumeration may generate before giving up.
-#: Tens of millions take a few seconds; R's FEXACT fails on problems of the
-#: same size with its default workspace.
-FISHER_MAX_WORK = 30_000_000
+#: Work limit of the r x c enumeration, in partial tables generated, sorted
+#: and summed (about 0.25 microseconds each): the largest problems allowed
+#: take about 5 s, and larger ones are refused within a few seconds. R's
+#: FEXACT fails with its default workspace well below this size.
+FISHER_MAX_WORK = 20_000_000
 # R's FEXACT counts a table as "as extreme" when its log probability is at
 # most the observed one plus this tolerance (fexact.c, TOL).
 _FEXACT_TOL = 3.45254e-7
@@ -301,7 +302,7 @@ _FEXACT_TOL = 3.45254e-7
 # this resolution are merged (their completions are identical); far below
 # _FEXACT_TOL, so merging cannot move a table across the threshold.
 _MERGE_RESOLUTION = 1e-10
-ROW_ORDER = 1
+
 
 
 def _ragged_ranges(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
@@ -440,6 +441,115 @@ def _completion_bounds(
     return best, worst
 
 
+def _unique_states(states: IntArray, radix: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct rows of ``states`` and, for each input row, the index of its distinct row."""
+    _, first, owner = np.unique(states @ radix, return_index=True, return_inverse=True)
+    return states[first], owner.ravel()
+
+
+def _segments(group: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
+    """Start and length of each group's run in an array sorted by group."""
+    ids = np.arange(n_groups)
+    start = np.searchsorted(group, ids, side="left")
+    return start, np.searchsorted(group, ids, side="right") - start
+
+
+def _count_at_most(
+    group: IntArray, key: FloatArray, seg_start: IntArray, owner: IntArray, limit: FloatArray
+) -> IntArray:
+    """For each query (group ``owner[i]``, ``limit[i]``): how many keys of its group are <= limit.
+
+    ``group``/``key`` must be sorted by (group, key). Both lists are merged by
+    (group, value) with keys before queries on ties, so the count is exact.
+    """
+    is_query = np.concatenate((np.zeros(key.size, dtype=bool), np.ones(limit.size, dtype=bool)))
+    merged = np.lexsort(
+        (is_query, np.concatenate((key, limit)), np.concatenate((group, owner)))
+    )
+    keys_before = np.cumsum(~is_query[merged])
+    query_rows = is_query[merged]
+    count = np.empty(limit.size, dtype=np.int64)
+    count[merged[query_rows] - key.size] = keys_before[query_rows]
+    out: IntArray = count - seg_start[owner]
+    return out
+
+
+def _prefix_sums(
+    group: IntArray, log_terms: FloatArray, seg_start: IntArray, seg_len: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per group, the running sums of exp(log_terms) in stored order, scaled by exp(-shift).
+
+    A padded (groups x longest group) grid keeps every group's cumulative sum
+    separate, so a small prefix is never the difference of two large sums.
+    """
+    width = int(seg_len.max())
+    shift = np.maximum.reduceat(log_terms, seg_start)
+    grid = np.zeros((seg_start.size, width))
+    grid[group, np.arange(group.size) - seg_start[group]] = np.exp(log_terms - shift[group])
+    return shift, np.cumsum(grid, axis=1)
+
+
+def _settle_stage(
+    states: IntArray,
+    past: FloatArray,
+    weight: FloatArray,
+    margin: int,
+    rows_left: IntArray,
+    lf: FloatArray,
+    threshold: float,
+    radix: IntArray,
+    work: _Work,
+) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
+    """Fill one more row; settle what the bounds allow; return the rest as open partial tables.
+
+    A partial table's children depend only on its remaining column totals,
+    so they are generated once per distinct state, each with g = its log
+    weight increment plus the most probable completion (all completions
+    count when past + g <= threshold) and h = the same with the least
+    probable completion (none count when past + h > threshold). Children are
+    sorted by g within each state, so the settled children of a partial table
+    are a prefix, summed from prefix sums, and its open children lie in the
+    suffix.
+    """
+    uniq, owner = _unique_states(states, radix)
+    parent, child, step = _expand_row(uniq, margin, lf, work)
+    # charge the sorting and the prefix-sum grid before doing them
+    work.spend(parent.size + uniq.shape[0] * int(np.bincount(parent).max()))
+    child_states, child_of = _unique_states(child, radix)
+    best, worst = _completion_bounds(child_states, rows_left, lf)
+    # log of the summed weights of all completions: (sum S)! / (prod R! prod S!)
+    total = (
+        lf[child_states.sum(axis=1)]
+        - float(lf[rows_left].sum())
+        - lf[child_states].sum(axis=1)
+    )
+    g = step + best[child_of]
+    order = np.lexsort((g, parent))
+    parent, g, step, child_of = parent[order], g[order], step[order], child_of[order]
+    h = step + worst[child_of]
+    seg_start, seg_len = _segments(parent, uniq.shape[0])
+    limit = threshold - past
+    count = _count_at_most(parent, g, seg_start, owner, limit)
+    shift, prefix = _prefix_sums(parent, step + total[child_of], seg_start, seg_len)
+    some = count > 0
+    settled: FloatArray = (
+        np.log(weight[some])
+        + past[some]
+        + shift[owner[some]]
+        + np.log(prefix[owner[some], count[some] - 1])
+    )
+    lo = seg_start[owner] + count
+    hi = seg_start[owner] + seg_len[owner] - 1
+    work.spend(int(np.maximum(hi - lo + 1, 0).sum()))
+    pos, item = _ragged_ranges(lo, hi)
+    keep = h[pos] <= limit[item]
+    pos, item = pos[keep], item[keep]
+    new_states, new_past, new_weight = _merge(
+        child_states[child_of[pos]], past[item] + step[pos], weight[item], radix
+    )
+    return settled, new_states, new_past, new_weight
+
+
 def _settle_last_two(
     states: IntArray,
     past: FloatArray,
@@ -447,47 +557,31 @@ def _settle_last_two(
     margin: int,
     lf: FloatArray,
     threshold: float,
+    radix: IntArray,
     work: _Work,
 ) -> FloatArray:
     """Log contributions of the partial tables that have two rows left to fill.
 
-    Meet in the middle: the completions depend only on the remaining column
-    totals, so each distinct state's completions are listed once, sorted by
-    log weight b with prefix sums of exp(b), and each partial table (past
-    log weight a) takes the prefix with a + b <= threshold.
+    With two rows left a completion is fixed by the next row, so each
+    distinct state's completions are listed once, sorted by their log weight
+    b, and each partial table (past log weight a) takes the prefix with
+    a + b <= threshold.
     """
-    radix = np.cumprod(np.concatenate(([1], states.max(axis=0)[:-1] + 1))).astype(np.int64)
-    uniq_codes, first, owner = np.unique(states @ radix, return_index=True, return_inverse=True)
-    uniq = states[first]
-    parent, last_row, dlog = _expand_row(uniq, margin, lf, work)
-    b = dlog - lf[last_row].sum(axis=1)
+    uniq, owner = _unique_states(states, radix)
+    parent, last_row, step = _expand_row(uniq, margin, lf, work)
+    work.spend(parent.size + uniq.shape[0] * int(np.bincount(parent).max()))
+    b = step - lf[last_row].sum(axis=1)
     order = np.lexsort((b, parent))
     parent, b = parent[order], b[order]
-    n_states = uniq_codes.size
-    seg_start = np.searchsorted(parent, np.arange(n_states), side="left")
-    seg_len = np.searchsorted(parent, np.arange(n_states), side="right") - seg_start
-    width = int(seg_len.max())
-    work.spend(n_states * width)
-    shift = b[seg_start + seg_len - 1]  # largest b of each state
-    grid = np.zeros((n_states, width))
-    grid[parent, np.arange(b.size) - seg_start[parent]] = np.exp(b - shift[parent])
-    prefix = np.cumsum(grid, axis=1)  # ascending terms: accurate prefix sums
-    # count, per partial table, its state's completions with b <= threshold - a:
-    # merge both lists by (state, value), completions first on ties
-    limit = threshold - past
-    state_all = np.concatenate((parent, owner.ravel()))
-    value_all = np.concatenate((b, limit))
-    is_item = np.concatenate((np.zeros(b.size, dtype=bool), np.ones(limit.size, dtype=bool)))
-    merged = np.lexsort((is_item, value_all, state_all))
-    completions_before = np.cumsum(~is_item[merged])
-    item_pos = merged[is_item[merged]] - b.size
-    count = np.empty(limit.size, dtype=np.int64)
-    count[item_pos] = completions_before[is_item[merged]]
-    count -= seg_start[owner.ravel()]
+    seg_start, seg_len = _segments(parent, uniq.shape[0])
+    count = _count_at_most(parent, b, seg_start, owner, threshold - past)
+    shift, prefix = _prefix_sums(parent, b, seg_start, seg_len)
     some = count > 0
-    st = owner.ravel()[some]
     out: FloatArray = (
-        np.log(weight[some]) + past[some] + shift[st] + np.log(prefix[st, count[some] - 1])
+        np.log(weight[some])
+        + past[some]
+        + shift[owner[some]]
+        + np.log(prefix[owner[some], count[some] - 1])
     )
     return out
 
@@ -501,15 +595,15 @@ def _fisher_rxc_pvalue(counts: IntArray) -> float:
     enumeration when even its most probable completion is no more probable
     than the observed table (all of its completions count; their total has a
     closed form) or its least probable completion is more probable (none
-    count); only the others are expanded, and the last two rows are settled
-    by a sorted merge (``_settle_last_two``).
+    count); only the others are expanded (``_settle_stage``), and the last
+    two rows are settled exactly by a sorted merge (``_settle_last_two``).
     """
     t = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0
     if t.shape[1] > t.shape[0]:
         t = t.T  # fewer columns means fewer ways to fill each row
-    t = t[np.argsort(t.sum(axis=1), kind="stable")[::ROW_ORDER]]
+    t = t[np.argsort(t.sum(axis=1), kind="stable")]
     rows = t.sum(axis=1)
     cols = t.sum(axis=0)
     n = int(rows.sum())
@@ -524,23 +618,17 @@ def _fisher_rxc_pvalue(counts: IntArray) -> float:
     weight = np.ones(1)
     settled: list[FloatArray] = []
     for k in range(rows.size - 2):
-        parent, states, dlog = _expand_row(states, int(rows[k]), lf, work)
-        states, past, weight = _merge(states, past[parent] + dlog, weight[parent], radix)
-        rows_left = rows[k + 1 :]
-        best, worst = _completion_bounds(states, rows_left, lf)
-        all_in = past + best <= threshold
-        # log of the summed weights of all completions: (sum S)! / (prod R! prod S!)
-        total = (
-            lf[states.sum(axis=1)] - float(lf[rows_left].sum()) - lf[states].sum(axis=1)
+        if states.shape[0] == 0:
+            break
+        done, states, past, weight = _settle_stage(
+            states, past, weight, int(rows[k]), rows[k + 1 :], lf, threshold, radix, work
         )
-        settled.append(np.log(weight[all_in]) + past[all_in] + total[all_in])
-        open_ = ~all_in & (past + worst <= threshold)
-        states, past, weight = states[open_], past[open_], weight[open_]
+        settled.append(done)
     if states.shape[0]:
         settled.append(
-            _settle_last_two(states, past, weight, int(rows[-2]), lf, threshold, work)
+            _settle_last_two(states, past, weight, int(rows[-2]), lf, threshold, radix, work)
         )
-    pieces = np.concatenate(settled)
+    pieces = np.concatenate(settled) if settled else np.zeros(0)
     if pieces.size == 0:
         return 0.0
     return float(min(1.0, max(0.0, np.exp(log_const + special.logsumexp(pieces)))))
