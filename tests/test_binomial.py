@@ -274,6 +274,18 @@ def test_array_input_matches_scalars(method: str) -> None:
         ci.low[0] = 0.5  # results are read-only
 
 
+@pytest.mark.parametrize("method", ["clopper-pearson", "jeffreys", "mid-p"])
+def test_repeated_pairs_map_back_in_order(method: str) -> None:
+    # Distinct (x, n) pairs are solved once and mapped back to every position.
+    x = np.array([[3, 0, 3, 7], [7, 0, 10, 3]])
+    n = np.array([[10, 10, 12, 10], [10, 5, 10, 10]])
+    ci = binom_ci(x, n, method=method)
+    assert isinstance(ci, ConfidenceIntervalArray)
+    for i, j in np.ndindex(x.shape):
+        one = binom_ci(int(x[i, j]), int(n[i, j]), method=method)
+        assert (ci.low[i, j], ci.high[i, j]) == pytest.approx((one.low, one.high), rel=1e-13)
+
+
 def test_broadcasting_and_shape() -> None:
     ci = binom_ci(np.array([[0, 1], [2, 3]]), 3, method="wilson")
     assert isinstance(ci, ConfidenceIntervalArray)

@@ -32,6 +32,7 @@ __all__ = [
 METHODS = ("clopper-pearson", "wilson", "wilson-cc", "agresti-coull", "jeffreys", "wald", "mid-p")
 ALTERNATIVES = ("two-sided", "less", "greater")
 TWO_SIDED_RULES = ("r", "sas")
+_SLOW_METHODS = ("clopper-pearson", "jeffreys", "mid-p")
 
 # R's binom.test treats outcomes whose density is within this factor of the
 # observed one as "equally extreme", so that mathematically equal densities
@@ -295,6 +296,27 @@ def binom_ci(
     method = check_option("method", method, METHODS)
     level = check_conf_level(conf_level)
     xs, ns, scalar = _x_and_n(x, n)
+    if scalar:
+        low, high = _limits(xs, ns, method, level)
+        return ConfidenceInterval(float(low), float(high))
+    base = float(ns.max()) + 1.0
+    if method in _SLOW_METHODS and base * base < 2.0**62:
+        # Large inputs usually repeat (x, n) pairs (a fixed n, simulated
+        # trials): quantiles and roots are then found once per distinct pair.
+        key = (xs.ravel() * base + ns.ravel()).astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        low, high = _limits(xs.ravel()[first], ns.ravel()[first], method, level)
+        low, high = low[inverse.ravel()], high[inverse.ravel()]
+    else:
+        low, high = _limits(xs.ravel(), ns.ravel(), method, level)
+    return ConfidenceIntervalArray(
+        frozen_array(low.reshape(xs.shape)), frozen_array(high.reshape(xs.shape))
+    )
+
+
+def _limits(
+    xs: FloatArray, ns: FloatArray, method: str, level: float
+) -> tuple[FloatArray, FloatArray]:
     alpha = (1.0 - level) / 2.0
     z = float(special.ndtri((1.0 + level) / 2.0))
     if method == "clopper-pearson":
@@ -311,9 +333,7 @@ def binom_ci(
         low, high = _wald(xs, ns, z)
     else:
         low, high = _mid_p(xs, ns, alpha)
-    if scalar:
-        return ConfidenceInterval(float(low), float(high))
-    return ConfidenceIntervalArray(frozen_array(low), frozen_array(high))
+    return low, high
 
 
 # --------------------------------------------------------------------------
