@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossval.errors import InputError, InputTypeError
+from crossval.stats import binomial
 from crossval.stats.binomial import (
     METHODS,
     BinomTestResult,
@@ -363,6 +364,31 @@ def test_two_sided_rules_by_hand() -> None:
     assert binom_test(1, 4, two_sided_rule="sas").p_value == pytest.approx(10 / 16, rel=1e-12)
     # x at the mean: R returns exactly 1.
     assert binom_test(5, 10).p_value == 1.0
+
+
+def test_bisection_count_equals_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Long outcome ranges are counted by bisection on the unimodal density;
+    # forcing that path everywhere must reproduce R's element-by-element scan.
+    cases = [(7, 100, 0.1), (0, 50, 0.2), (50, 50, 0.2), (33, 100, 1 / 3), (32, 100, 1 / 3)]
+    cases += [(1_234, 1_000_000, 0.001), (499_000, 1_000_000, 0.5), (682, 925, 0.75)]
+    scanned = [binom_test(x, n, p).p_value for x, n, p in cases]
+    monkeypatch.setattr(binomial, "VECTOR_SCAN_LIMIT", 0)
+    assert [binom_test(x, n, p).p_value for x, n, p in cases] == scanned
+
+
+R_SYMMETRIC = R_HEADER + """
+put(t(apply(d, 1, function(r) 2 * pbinom(r[1] - 1, r[2], 0.5, lower.tail = FALSE))))
+"""
+
+
+@pytest.mark.r
+def test_binom_test_huge_n() -> None:
+    # n = 1e9 (bisection path). With p = 0.5 the distribution is symmetric, so R's
+    # rule gives 2 * P(X >= x) for x above n/2 (binom.test itself would allocate
+    # a vector of 5e8 densities).
+    x, n = 500_030_000, 1_000_000_000
+    ref = float(run_r(R_SYMMETRIC, [[x, n]])[0, 0])
+    assert rel_diff(binom_test(x, n).p_value, ref) <= REL_TOL
 
 
 def test_binom_test_one_sided_intervals() -> None:

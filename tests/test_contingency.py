@@ -402,6 +402,11 @@ def test_fisher_rxc_too_large_raises_promptly(monkeypatch: pytest.MonkeyPatch) -
         fisher_exact([[20, 10, 3], [17, 11, 4], [15, 12, 5], [14, 10, 3], [12, 10, 4]])
 
 
+def test_fisher_2x2_too_large_raises() -> None:
+    with pytest.raises(InputError, match="table counts are too large"):
+        fisher_exact([[30_000_000, 30_000_000], [30_000_000, 30_000_000]])
+
+
 def test_fisher_rxc_generic_n1000_is_refused() -> None:
     table = [[120, 60, 20], [110, 70, 25], [90, 80, 30], [100, 65, 28], [95, 75, 32]]
     with pytest.raises(InputError, match="table"):

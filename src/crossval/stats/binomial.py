@@ -340,6 +340,40 @@ def _limits(
 # exact test
 
 
+#: Ranges of outcomes up to this length are scanned density by density, as R
+#: does; longer ones are counted by bisection on the unimodal density.
+VECTOR_SCAN_LIMIT = 2_000_000
+
+
+def _count_at_most(lo: int, hi: int, threshold: float, n: int, p: float) -> int:
+    """How many outcomes i in [lo, hi] have density d(i) <= threshold."""
+    if hi - lo + 1 <= VECTOR_SCAN_LIMIT:
+        i = np.arange(lo, hi + 1)
+        return int(np.count_nonzero(stats.binom.pmf(i, n, p) <= threshold))
+    # The binomial density rises up to its mode floor((n+1)p) and falls
+    # after it, so {d <= threshold} is a prefix of the rising part plus a
+    # suffix of the falling part; both ends are found by bisection.
+    mode = min(max(int(np.floor((n + 1) * p)), lo), hi)
+
+    def low_enough(i: int) -> bool:
+        return bool(stats.binom.pmf(i, n, p) <= threshold)
+
+    count = 0
+    a, b = lo, mode  # rising part: last index with d <= threshold
+    if low_enough(a):
+        while a < b:
+            mid = (a + b + 1) // 2
+            a, b = (mid, b) if low_enough(mid) else (a, mid - 1)
+        count += a - lo + 1
+    a, b = mode + 1, hi  # falling part: first index with d <= threshold
+    if a <= b and low_enough(b):
+        while a < b:
+            mid = (a + b) // 2
+            a, b = (a, mid) if low_enough(mid) else (mid + 1, b)
+        count += hi - a + 1
+    return count
+
+
 def _two_sided_r(x: int, n: int, p: float) -> float:
     # R binom.test: add the probability of every outcome on the other side of
     # the mean whose density is at most d(x) * (1 + 1e-7).
@@ -347,17 +381,15 @@ def _two_sided_r(x: int, n: int, p: float) -> float:
         return float(x == 0)
     if p == 1.0:
         return float(x == n)
-    d = float(stats.binom.pmf(x, n, p))
+    threshold = float(stats.binom.pmf(x, n, p)) * _R_REL_ERR
     m = n * p
     if x == m:
         return 1.0
     if x < m:
-        i = np.arange(int(np.ceil(m)), n + 1)
-        y = int(np.count_nonzero(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        y = _count_at_most(int(np.ceil(m)), n, threshold, n, p)
         pval = float(stats.binom.cdf(x, n, p)) + float(stats.binom.sf(n - y, n, p))
     else:
-        i = np.arange(0, int(np.floor(m)) + 1)
-        y = int(np.count_nonzero(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        y = _count_at_most(0, int(np.floor(m)), threshold, n, p)
         pval = float(stats.binom.cdf(y - 1, n, p)) + float(stats.binom.sf(x - 1, n, p))
     return min(1.0, pval)
 

@@ -42,6 +42,10 @@ _R_REL_ERR = 1.0 + 1e-7
 _LOG_OR_XTOL = 1e-13
 _RTOL = 4.0 * float(np.finfo(float).eps)
 
+#: Largest number of possible top-left counts of a 2x2 table (memory for the
+#: conditional distribution; R allocates the same vector and has no limit).
+FISHER_2X2_MAX_SUPPORT = 20_000_000
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
@@ -145,6 +149,12 @@ class _Hyper2x2:
         self.x = a
         self.lo = max(0, k - n)
         self.hi = min(k, m)
+        if self.hi - self.lo >= FISHER_2X2_MAX_SUPPORT:
+            raise InputError(
+                f"table counts are too large for the exact conditional distribution "
+                f"({self.hi - self.lo + 1:,} possible top-left counts, limit "
+                f"{FISHER_2X2_MAX_SUPPORT:,}); use chi2_test for an asymptotic p-value"
+            )
         self.support = np.arange(self.lo, self.hi + 1, dtype=np.float64)
         # Central hypergeometric log densities up to a constant, by the ratio
         # d(s+1)/d(s) = (m-s)(k-s) / ((s+1)(n-k+s+1)); summing log ratios
