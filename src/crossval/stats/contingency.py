@@ -3,8 +3,8 @@
 ``fisher_exact`` follows R ``fisher.test``: the 2x2 p-value, conditional
 maximum-likelihood odds ratio and its conditional confidence interval come
 from the noncentral hypergeometric distribution; larger tables get the exact
-p-value from a network enumeration (Mehta & Patel 1983) below. ``chi2_test`` and ``g_test``
-are the asymptotic Pearson and likelihood-ratio tests.
+p-value from a network enumeration (Mehta & Patel 1983) below. ``chi2_test``
+and ``g_test`` are the asymptotic Pearson and likelihood-ratio tests.
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def fisher_exact(
 #: Work limit of the r x c enumeration, in partial tables generated, sorted
 #: and summed (about 0.25 microseconds each): the largest problems allowed
 #: take about 5 s, and larger ones are refused within a few seconds. R's
-#: FEXACT fails with its default workspace well below this size.
+#: FEXACT needs its workspace raised for problems far smaller than this.
 FISHER_MAX_WORK = 20_000_000
 # R's FEXACT counts a table as "as extreme" when its log probability is at
 # most the observed one plus this tolerance (fexact.c, TOL).
@@ -312,7 +312,6 @@ _FEXACT_TOL = 3.45254e-7
 # this resolution are merged (their completions are identical); far below
 # _FEXACT_TOL, so merging cannot move a table across the threshold.
 _MERGE_RESOLUTION = 1e-10
-
 
 
 def _ragged_ranges(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
