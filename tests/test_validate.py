@@ -77,3 +77,38 @@ def test_conventions_are_named() -> None:
     assert tolerance_for("fisher_exact", "odds_ratio").convention
     assert tolerance_for("cox_ph", "coef", r_default_eps=True).convention
     assert tolerance_for("cox_ph", "coef") == Tolerance(rel=1e-7)
+
+
+def test_validate_cli_writes_report_with_versions(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from crossval.cli import main
+
+    out = tmp_path / "report.json"
+    code = main(["validate", "--no-r", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "worst relative difference per method" in text
+    assert "kaplan_meier" in text and "cox_ph" in text
+    doc = json.loads(out.read_text())
+    assert doc["passed"] is True
+    for key in ("crossval", "numpy", "scipy", "reference_r", "reference_survival"):
+        assert doc["versions"][key]
+    assert {c["function"] for c in doc["cases"]} >= {"kaplan_meier", "logrank", "cox_ph"}
+
+
+def test_validate_exits_1_on_a_wrong_reference_value(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from crossval.cli import main
+    from crossval.compare.reference_cases import default_reference_path
+
+    doc = json.loads(default_reference_path().read_text())
+    case = next(c for c in doc["cases"] if c["function"] == "binom_ci")
+    doc["cases"] = [case]
+    case["expected"]["low"] = case["expected"]["low"] * (1 + 1e-6)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code = main(["validate", "--no-r", "--reference", str(bad), "--json", str(tmp_path / "r.json")])
+    assert code == 1
+    assert "FAIL" in capsys.readouterr().out
