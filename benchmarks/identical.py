@@ -1,0 +1,205 @@
+"""Record crossval's survival results, and later check a speed change left them alone.
+
+    python benchmarks/identical.py record FILE    # before the change
+    python benchmarks/identical.py check FILE     # after it: every number within 1e-12
+
+Covers every Kaplan-Meier, log-rank and Cox case of the reference file, random
+data sets with ties, weights, strata and (start, stop] rows for all three tie
+methods, the likelihood functions and score residuals at random coefficients,
+and the benchmark data at 1e5 and 1e6 rows. Arrays are compared element-wise
+relative to the array's largest magnitude, so a score that is ~0 at the
+optimum is judged against the terms it is made of. ``iterations`` is reported
+but not required to match: it depends on round-off in the log-likelihood.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pickle
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from data import make_data
+
+from crossval.compare.reference_cases import load_reference
+from crossval.errors import CrossvalError
+from crossval.stats import cox_likelihood as cl
+from crossval.stats.cox import cox_ph
+from crossval.stats.kaplan_meier import kaplan_meier
+from crossval.stats.logrank import logrank
+
+REL = 1e-12
+BETA = np.array([0.3, -0.2])
+INFORMATIONAL = {"iterations"}
+
+
+def _random(seed: int, n: int, *, weights: bool, strata: bool, start: bool) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    x = np.column_stack((rng.integers(0, 2, n), rng.normal(0, 1, n).round(2)))
+    time = rng.integers(1, max(3, n // 8), n).astype(float)
+    data: dict[str, Any] = {
+        "time": time,
+        "event": (rng.random(n) < 0.7).astype(float),
+        "covariates": x,
+    }
+    if weights:
+        data["weights"] = rng.uniform(0.5, 2.0, n).round(2)
+    if strata:
+        data["strata"] = rng.integers(0, 3, n)
+    if start:
+        data["start"] = np.maximum(time - rng.integers(1, 6, n), 0.0) - 0.5
+    return data
+
+
+def cases() -> Iterator[tuple[str, Callable[[], Any]]]:
+    for case in load_reference().cases:
+        if case.function in {"kaplan_meier", "logrank", "cox_ph"}:
+            yield case.id, case.run
+    for seed in range(6):
+        for n in (40, 400, 4000):
+            for weights in (False, True):
+                for strata in (False, True):
+                    for start in (False, True):
+                        data = _random(seed, n, weights=weights, strata=strata, start=start)
+                        tag = f"random/{seed}/{n}/w={weights}/s={strata}/start={start}"
+                        methods = ["efron", "breslow"]
+                        if not weights and n <= 400:
+                            methods.append("exact")
+                        for ties in methods:
+                            robust = ties != "exact"
+
+                            def fit(d: dict[str, Any] = data, t: str = ties,
+                                    rb: bool = robust) -> Any:
+                                return cox_ph(**d, ties=t, robust=rb)
+
+                            yield f"{tag}/cox/{ties}", fit
+                            for fn in (cl.cox_loglik, cl.cox_gradient, cl.cox_information):
+
+                                def lik(d: dict[str, Any] = data, t: str = ties,
+                                        f: Any = fn) -> Any:
+                                    return f(BETA, **d, ties=t)
+
+                                yield f"{tag}/{fn.__name__}/{ties}", lik
+                            if ties != "exact":
+
+                                def res(d: dict[str, Any] = data, t: str = ties) -> Any:
+                                    return cl.cox_score_residuals(BETA, **d, ties=t)
+
+                                yield f"{tag}/score_residuals/{ties}", res
+                        if not start:
+
+                            def km(d: dict[str, Any] = data) -> Any:
+                                return kaplan_meier(d["time"], d["event"])
+
+                            def lr(d: dict[str, Any] = data) -> Any:
+                                return logrank(d["time"], d["event"], d["covariates"][:, 0],
+                                               strata=d.get("strata"), rho=0.5)
+
+                            yield f"{tag}/km", km
+                            yield f"{tag}/logrank", lr
+    for n in (10**5, 10**6):
+        d = make_data(n)
+        x = np.column_stack((d.group, d.age))
+        yield f"bench/{n}/km", lambda d=d: kaplan_meier(d.time, d.event)
+        yield f"bench/{n}/logrank", lambda d=d: logrank(d.time, d.event, d.group)
+        for ties in ("efron", "breslow"):
+            yield f"bench/{n}/cox/{ties}", lambda d=d, x=x, t=ties: cox_ph(
+                d.time, d.event, x, ties=t
+            )
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return _plain(fn())
+    except CrossvalError as exc:
+        return f"error: {type(exc).__name__}: {exc}"
+
+
+def _diff(a: Any, b: Any, where: str, out: list[str]) -> float:
+    """Largest relative difference found; mismatches of kind are appended to ``out``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        worst = 0.0
+        for k in a.keys() | b.keys():
+            if k in INFORMATIONAL:
+                continue
+            worst = max(worst, _diff(a.get(k), b.get(k), f"{where}.{k}", out))
+        return worst
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return max([_diff(x, y, f"{where}[{i}]", out) for i, (x, y) in
+                    enumerate(zip(a, b, strict=True))], default=0.0)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape or x.dtype.kind != y.dtype.kind:
+            out.append(f"{where}: shape/dtype {x.shape}/{x.dtype} vs {y.shape}/{y.dtype}")
+            return math.inf
+        if x.dtype.kind not in "fc":
+            if not np.array_equal(x, y):
+                out.append(f"{where}: values differ")
+                return math.inf
+            return 0.0
+        same_nan = np.isnan(x) == np.isnan(y)
+        if not same_nan.all():
+            out.append(f"{where}: NaN pattern differs")
+            return math.inf
+        ok = ~np.isnan(x)
+        x, y = x[ok], y[ok]
+        if x.size == 0:
+            return 0.0
+        inf = np.isinf(x) | np.isinf(y)
+        if not np.array_equal(x[inf], y[inf]):
+            out.append(f"{where}: infinities differ")
+            return math.inf
+        x, y = x[~inf], y[~inf]
+        if x.size == 0:
+            return 0.0
+        scale = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))))
+        return 0.0 if scale == 0 else float(np.max(np.abs(x - y))) / scale
+    if isinstance(a, float) and isinstance(b, float):
+        return _diff(np.array([a]), np.array([b]), where, out)
+    if a != b:
+        out.append(f"{where}: {a!r} != {b!r}")
+        return math.inf
+    return 0.0
+
+
+def main(argv: list[str]) -> int:
+    mode, path = argv
+    if mode == "record":
+        results = {cid: _run(fn) for cid, fn in cases()}
+        Path(path).write_bytes(pickle.dumps(results))
+        print(f"recorded {len(results)} results to {path}")
+        return 0
+    before = pickle.loads(Path(path).read_bytes())
+    worst = 0.0
+    failures = 0
+    for cid, fn in cases():
+        problems: list[str] = []
+        d = _diff(before[cid], _run(fn), cid, problems)
+        worst = max(worst, d)
+        if problems or d > REL:
+            failures += 1
+            print(f"DIFFERS {cid}: rel {d:.3g} {'; '.join(problems)}")
+    print(f"checked {len(before)} results; largest relative difference {worst:.3g}; "
+          f"{failures} over {REL:g}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
