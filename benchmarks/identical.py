@@ -36,6 +36,11 @@ from crossval.stats.kaplan_meier import kaplan_meier
 from crossval.stats.logrank import logrank
 
 REL = 1e-12
+# lrt = 2 (loglik[1] - loglik[0]) is a difference of two large numbers, so it
+# carries their absolute round-off: it is judged on the log-likelihood's scale,
+# and so is its p-value, which moves with it (|d p / d lrt| <= 1 but for lrt
+# near 0 on one df).
+SCALE_OF = {"lrt": "loglik", "lrt_p": "loglik"}
 BETA = np.array([0.3, -0.2])
 INFORMATIONAL = {"iterations"}
 
@@ -139,6 +144,13 @@ def _diff(a: Any, b: Any, where: str, out: list[str]) -> float:
         for k in a.keys() | b.keys():
             if k in INFORMATIONAL:
                 continue
+            if k in SCALE_OF:
+                x, y = a.get(k), b.get(k)
+                if isinstance(x, float) and isinstance(y, float):
+                    scale = max(abs(float(v)) for v in a[SCALE_OF[k]])
+                    worst = max(worst, abs(x - y) / scale if math.isfinite(x - y) else
+                                _diff(x, y, f"{where}.{k}", out))
+                    continue
             worst = max(worst, _diff(a.get(k), b.get(k), f"{where}.{k}", out))
         return worst
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):

@@ -17,6 +17,7 @@ a ``note``), and the fit is returned at that point, like R's.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,14 +127,17 @@ def cox_ph(
             "robust=True is not available with ties='exact' (R has no score residuals for it); "
             "choose ties='efron' or 'breslow'"
         )
-    order = None
-    if timefix:
-        inputs, order = _apply_timefix(inputs)
-
-    rs = prepare_risk_sets(inputs, order)
+    if timefix and inputs.start is not None:
+        inputs = _fix_counting_times(inputs)
+    # right-censored times are fixed inside the sort the risk sets need anyway
+    rs = prepare_risk_sets(inputs, fix_times=timefix and inputs.start is None)
     p = inputs.x.shape[1]
+    names = inputs.names
+    n = int(inputs.time.size)
+    n_events = int(inputs.event.sum())
+    del inputs  # the sorted copy in rs is all the fit needs; large n halves peak memory
     at_zero = evaluate(rs, np.zeros(p), ties)
-    _check_rank(at_zero.information, inputs.names)
+    _check_rank(at_zero.information, names)
     fit = _newton_raphson(rs, ties, at_zero)
 
     naive_var = _inverse(fit.info.information)
@@ -174,17 +178,17 @@ def cox_ph(
         lrt_p=float(stats.chi2.sf(lrt, p)),
         iterations=fit.iterations,
         converged=fit.converged,
-        n=int(inputs.time.size),
-        n_events=int(inputs.event.sum()),
+        n=n,
+        n_events=n_events,
         var=frozen_array(var),
         robust_se=None if robust_se is None else frozen_array(robust_se),
         ties=ties,
-        covariate_names=inputs.names,
+        covariate_names=names,
         naive_var=frozen_array(naive_var),
         robust_score=robust_score,
         robust_score_p=robust_score_p,
         conf_level=level,
-        note=_note(fit, inputs.names),
+        note=_note(fit, names),
     )
 
 
@@ -204,38 +208,21 @@ def _note(fit: _Fit, names: tuple[str, ...]) -> str:
     return ""
 
 
-def _apply_timefix(inputs: CoxInputs) -> tuple[CoxInputs, NDArray[np.intp] | None]:
-    """R's aeqSurv on time (and start), as coxph does with timefix = TRUE.
-
-    Without start or strata the times are fixed in sorted order, which is much
-    faster for large n, and that order (reversed) is handed on to the sort of
-    the risk sets: the fix maps times monotonically, so it stays sorted.
-    """
+def _fix_counting_times(inputs: CoxInputs) -> CoxInputs:
+    """R's aeqSurv on (start, stop] data, as coxph does with timefix = TRUE."""
     # imported here so that the fitter does not depend on timefix at import time
     from crossval.stats.timefix import aeq_times
 
-    order = None
-    if inputs.start is None and (inputs.strata == 0).all():
-        ascending = np.argsort(inputs.time)
-        time = np.empty_like(inputs.time)
-        time[ascending] = aeq_times(inputs.time[ascending])
-        start = None
-        order = np.ascontiguousarray(ascending[::-1]).astype(np.intp)
-    elif inputs.start is None:
-        time = aeq_times(inputs.time)
-        start = None
-    else:
-        time, start = aeq_times(inputs.time, inputs.start)
-        if (start >= time).any():
-            i = int(np.flatnonzero(start >= time)[0])
-            raise InputError(
-                f"start and time of row {i} ({inputs.start[i]!r}, {inputs.time[i]!r}) are equal "
-                "up to round-off, so the interval has length 0 (R: 'an interval has effective "
-                "length 0'); pass timefix=False to keep them distinct"
-            )
-    fixed = CoxInputs(time, inputs.event, inputs.x, inputs.names, inputs.strata,
-                      inputs.weights, start)
-    return fixed, order
+    assert inputs.start is not None
+    time, start = aeq_times(inputs.time, inputs.start)
+    if (start >= time).any():
+        i = int(np.flatnonzero(start >= time)[0])
+        raise InputError(
+            f"start and time of row {i} ({inputs.start[i]!r}, {inputs.time[i]!r}) are equal "
+            "up to round-off, so the interval has length 0 (R: 'an interval has effective "
+            "length 0'); pass timefix=False to keep them distinct"
+        )
+    return dataclasses.replace(inputs, time=time, start=start)
 
 
 def _check_rank(info: FloatArray, names: tuple[str, ...]) -> None:
@@ -367,7 +354,7 @@ def _robust(
     with L the score residuals at the estimate, W the case weights and V the
     model-based variance; the robust score test uses L at beta = 0.
     """
-    w = rs.w[np.argsort(rs.order)][:, None]
+    w = rs.weights()[np.argsort(rs.order)][:, None]
     dfbeta = (w * score_residuals(rs, beta, ties)) @ naive_var
     var = dfbeta.T @ dfbeta
     resid0 = w * score_residuals(rs, np.zeros_like(beta), ties)

@@ -73,6 +73,10 @@ class CoxInputs:
     strata: IntArray
     weights: FloatArray
     start: FloatArray | None
+    # Without strata or weights the two arrays above are read-only zero-stride
+    # views (no memory per row) and the fit skips them.
+    stratified: bool = True
+    weighted: bool = True
 
 
 def check_cox_inputs(
@@ -94,7 +98,7 @@ def check_cox_inputs(
     check_same_length(time=t, event=ev, covariates=x, strata=lab, weights=w, start=st)
     n = t.size
     if w is None:
-        w = np.ones(n)
+        w = np.broadcast_to(np.float64(1.0), (n,))
     elif (w <= 0).any():
         i = int(np.flatnonzero(w <= 0)[0])
         raise InputError(
@@ -106,8 +110,8 @@ def check_cox_inputs(
             f"start must be < time in every row (the interval is (start, time]); "
             f"row {i} has start={st[i]!r}, time={t[i]!r}"
         )
-    codes = np.zeros(n, dtype=np.intp) if lab is None else _strata_codes(lab)
-    return CoxInputs(t, ev, x, names, codes, w, st)
+    codes = np.broadcast_to(np.intp(0), (n,)) if lab is None else _strata_codes(lab)
+    return CoxInputs(t, ev, x, names, codes, w, st, lab is not None, weights is not None)
 
 
 def _strata_codes(labels: NDArray[Any]) -> IntArray:
@@ -168,78 +172,206 @@ def _covariate_matrix(covariates: Any) -> tuple[FloatArray, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
+class Segments:
+    """Right-censored data: rows grouped so that every risk-set sum is a short cumulative sum.
+
+    Rows are sorted by stratum, descending time and, within one time, deaths
+    first, so each (stratum, time) block is at most two contiguous segments
+    (its deaths, then the rest).  Per-segment sums are one pass over the rows;
+    a risk set is then a cumulative sum over segments (a few thousand) rather
+    than over rows, and the deaths at a time are one segment's sum.
+    """
+
+    start: IntArray  # first sorted row of each segment
+    bounds: IntArray  # stratum k occupies segments bounds[k]:bounds[k+1]
+    block: NDArray[np.int64]  # (stratum, time) block of each segment; increases along the sort
+    group_dead: IntArray  # the segment holding each event time's deaths
+    group_end: IntArray  # the last segment of each event time's block
+
+
+@dataclass(frozen=True)
+class RowIndex:
+    """Counting-process (start, stop] data: risk sets located row by row."""
+
+    stop: FloatArray
+    start: FloatArray
+    bounds: IntArray  # stratum k occupies sorted rows bounds[k]:bounds[k+1]
+    start_order: IntArray  # the sorted rows re-sorted by stratum, descending start
+    key_stop: NDArray[np.int64]  # increases along the sort: (stratum, descending stop)
+    key_start: NDArray[np.int64]  # the same scale for start
+    group_key: NDArray[np.int64]
+    group_entry: IntArray  # end of the start-ordered rows with start >= t; n + 1 if none
+    death_rows: IntArray  # sorted positions of the events, grouped by event time
+
+
+@dataclass(frozen=True)
 class RiskSets:
     """Data sorted by stratum and *descending* stop time, with every event time located.
 
     In this order the rows still at risk by stop time at ``t`` are a prefix of
     the stratum, so each risk-set sum is one forward cumulative sum.  Built once
     per fit by :func:`prepare_risk_sets`; evaluations only do arithmetic on it.
+    Right-censored data carry ``segments``, counting-process data ``rows``.
     """
 
     order: IntArray  # sorted position -> caller's row
     xt: FloatArray  # centred covariates, sorted, one row per covariate (p x n)
-    w: FloatArray
-    stop: FloatArray
-    start: FloatArray | None
-    bounds: IntArray  # stratum k occupies sorted rows bounds[k]:bounds[k+1]
-    start_order: IntArray | None  # the sorted rows re-sorted by stratum, descending start
-    key_stop: NDArray[np.int64]  # increases along the sort: (stratum, descending stop)
-    key_start: NDArray[np.int64]  # the same scale for start
-    death_rows: IntArray  # sorted positions of the events, grouped by event time
-    group_first: IntArray  # offset of each event-time group within death_rows
+    w: FloatArray | None  # sorted case weights; None when every weight is 1
     group_size: IntArray  # d, the number of tied events at the time
-    group_key: NDArray[np.int64]
+    group_time: FloatArray
     group_begin: IntArray  # first row of the group's stratum
-    group_hi: IntArray  # end (exclusive) of the rows with stop >= t = prefix-sum column
-    group_entry: IntArray  # same, start order, rows with start >= t; n + 1 if none
-    death_group: IntArray  # group of each entry of death_rows
-    death_frac: FloatArray  # Efron's k/d for each tied death
+    group_hi: IntArray  # end (exclusive) of the rows with stop >= t
     group_wt: FloatArray  # total case weight of the deaths at each event time
     dead_wx: FloatArray  # sum over deaths of w x (p,): the score's numerator
     tied_groups: IntArray  # event times with d > 1
     tied_first: IntArray  # offset of each tied group within the tied deaths
     tied_local: IntArray  # for each tied death, its position in tied_groups
-    tied_rows: IntArray  # sorted positions of the deaths at tied times
     tied_frac: FloatArray  # k/d of each tied death
+    segments: Segments | None
+    rows: RowIndex | None
+
+    def weights(self) -> FloatArray:
+        """Sorted case weights as an array (ones when unweighted)."""
+        return np.ones(self.order.size) if self.w is None else self.w
 
 
-def prepare_risk_sets(inputs: CoxInputs, order: IntArray | None = None) -> RiskSets:
+def prepare_risk_sets(inputs: CoxInputs, *, fix_times: bool = False) -> RiskSets:
     """Sort once within strata and locate every event time's risk set.
 
-    ``order``, when the caller has already sorted, must put the rows in
-    stratum order and descending ``time`` within a stratum.
+    ``fix_times`` applies R's ``aeqSurv`` to right-censored times on the way
+    (in sorted order, one pass); counting-process data must be fixed by the
+    caller, which also has to check that no interval collapsed.
     """
+    if inputs.start is None:
+        return _prepare_segments(inputs, fix_times)
+    if fix_times:
+        raise InputError("fix_times applies to right-censored data only")
+    return _prepare_rows(inputs)
+
+
+def _tied_layout(
+    group_size: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    """Tied groups, their offsets, each tied death's group and its Efron fraction k/d."""
+    tied_groups = np.flatnonzero(group_size > 1).astype(np.intp)
+    sizes = group_size[tied_groups]
+    tied_first = (np.cumsum(sizes) - sizes).astype(np.intp)
+    tied_local = np.repeat(np.arange(tied_groups.size, dtype=np.intp), sizes)
+    rank = np.arange(tied_local.size) - tied_first[tied_local]
+    return tied_groups, tied_first, tied_local, rank / sizes[tied_local]
+
+
+def _centred(x: FloatArray, order: IntArray, w: FloatArray | None) -> FloatArray:
+    """Covariates in sorted order, one contiguous row per covariate, minus their weighted mean."""
+    p = x.shape[1]
+    xt = np.empty((p, order.size))
+    total = float(order.size) if w is None else float(w.sum())
+    for j in range(p):
+        np.take(x[:, j], order, out=xt[j])
+        xt[j] -= (xt[j].sum() if w is None else float(w @ xt[j])) / total
+    return xt
+
+
+def _prepare_segments(inputs: CoxInputs, fix_times: bool) -> RiskSets:
     n = inputs.time.size
-    if order is None and (inputs.strata == 0).all():
+    asc = np.argsort(inputs.time)
+    ts = inputs.time[asc]
+    if fix_times:
+        # imported here: timefix is needed only when a fit asks for it
+        from crossval.stats.timefix import aeq_sorted_times
+
+        ts = aeq_sorted_times(ts)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    times = ts[new]  # distinct times, ascending
+    del ts
+    nb = np.int64(times.size)
+    # sort key: stratum, then time rank descending, then deaths (0) before the rest (1)
+    desc = asc[::-1]
+    key = np.subtract(nb, np.cumsum(new, dtype=np.int64)[::-1])
+    del new
+    key *= 2
+    key += inputs.event[desc] == 0
+    if inputs.stratified:
+        key += inputs.strata[desc].astype(np.int64) * (2 * nb)
+    # already ordered up to the interleaving within each time: a stable sort of
+    # nearly sorted keys is a short merge of runs
+    perm = np.argsort(key, kind="stable")
+    order = np.ascontiguousarray(desc[perm], dtype=np.intp)
+    del asc, desc
+    key = key[perm]
+    del perm
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    seg_start = np.flatnonzero(first).astype(np.intp)
+    del first
+    seg_key = key[seg_start]
+    del key
+    nseg = seg_start.size
+    seg_len = np.diff(np.append(seg_start, n))
+    block = seg_key // 2
+    stratum = block // nb
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(stratum)) + 1, [nseg])).astype(np.intp)
+    group_dead = np.flatnonzero(seg_key % 2 == 0).astype(np.intp)
+    nxt = np.minimum(group_dead + 1, nseg - 1)
+    group_end = np.where(block[nxt] == block[group_dead], nxt, group_dead).astype(np.intp)
+    group_size = seg_len[group_dead].astype(np.intp)
+    row_begin = seg_start[bounds[:-1]]
+    stratum_index = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
+
+    w = inputs.weights[order] if inputs.weighted else None
+    xt = _centred(inputs.x, order, w)
+    segments = Segments(seg_start, bounds, block, group_dead, group_end)
+    if w is None:
+        group_wt = group_size.astype(np.float64)
+        dead_wx = np.array([np.add.reduceat(v, seg_start)[group_dead].sum() for v in xt])
+    else:
+        group_wt = np.add.reduceat(w, seg_start)[group_dead]
+        dead_wx = np.array([np.add.reduceat(v * w, seg_start)[group_dead].sum() for v in xt])
+    tied_groups, tied_first, tied_local, tied_frac = _tied_layout(group_size)
+    return RiskSets(
+        order=order,
+        xt=xt,
+        w=w,
+        group_size=group_size,
+        group_time=times[(nb - 1) - block[group_dead] % nb],
+        group_begin=row_begin[stratum_index[group_dead]].astype(np.intp),
+        group_hi=(seg_start[group_end] + seg_len[group_end]).astype(np.intp),
+        group_wt=group_wt,
+        dead_wx=dead_wx,
+        tied_groups=tied_groups,
+        tied_first=tied_first,
+        tied_local=tied_local,
+        tied_frac=tied_frac,
+        segments=segments,
+        rows=None,
+    )
+
+
+def _prepare_rows(inputs: CoxInputs) -> RiskSets:
+    assert inputs.start is not None
+    n = inputs.time.size
+    if not inputs.stratified:
         order = np.argsort(-inputs.time).astype(np.intp)
-    elif order is None:
+        strata = np.zeros(n, dtype=np.intp)
+    else:
         order = np.lexsort((-inputs.time, inputs.strata)).astype(np.intp)
-    strata = inputs.strata[order]
+        strata = inputs.strata[order]
     stop = inputs.time[order]
-    start = None if inputs.start is None else inputs.start[order]
-    w = inputs.weights[order]
-    x = inputs.x[order]
-    xt = np.ascontiguousarray((x - (w @ x) / w.sum()).T)
+    start = inputs.start[order]
+    w = inputs.weights[order] if inputs.weighted else None
+    xt = _centred(inputs.x, order, w)
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(strata)) + 1, [n])).astype(np.intp)
 
-    if start is None:
-        # keys from the sort itself: 2 x the index of the (stratum, time) block; a
-        # row's start key lies just past its stratum's last block (nobody entered late)
-        new_block = np.ones(n, dtype=bool)
-        new_block[1:] = (stop[1:] != stop[:-1]) | (strata[1:] != strata[:-1])
-        block = np.cumsum(new_block, dtype=np.int64) - 1
-        key_stop = 2 * block
-        last_block = block[bounds[1:] - 1]
-        key_start = np.repeat(2 * last_block + 1, np.diff(bounds))
-        start_order = None
-    else:
-        tvals = np.unique(np.concatenate((stop, start)))
-        width = np.int64(tvals.size + 1)
-        base = strata.astype(np.int64) * width
-        top_rank = np.int64(tvals.size - 1)
-        key_stop = base + (top_rank - np.searchsorted(tvals, stop).astype(np.int64))
-        key_start = base + (top_rank - np.searchsorted(tvals, start).astype(np.int64))
-        start_order = np.lexsort((-start, strata)).astype(np.intp)
+    tvals = np.unique(np.concatenate((stop, start)))
+    width = np.int64(tvals.size + 1)
+    base = strata.astype(np.int64) * width
+    top_rank = np.int64(tvals.size - 1)
+    key_stop = base + (top_rank - np.searchsorted(tvals, stop).astype(np.int64))
+    key_start = base + (top_rank - np.searchsorted(tvals, start).astype(np.int64))
+    start_order = np.lexsort((-start, strata)).astype(np.intp)
 
     death_rows = np.flatnonzero(inputs.event[order] == 1).astype(np.intp)
     dkeys = key_stop[death_rows]
@@ -247,28 +379,73 @@ def prepare_risk_sets(inputs: CoxInputs, order: IntArray | None = None) -> RiskS
     group_first = np.flatnonzero(new_group).astype(np.intp)
     group_size = np.diff(np.append(group_first, death_rows.size)).astype(np.intp)
     group_key = dkeys[group_first]
-    death_group = (np.cumsum(new_group) - 1).astype(np.intp)
-    rank = np.arange(death_rows.size) - group_first[death_group]
-    death_frac = rank / group_size[death_group]
 
     group_begin = bounds[strata[death_rows[group_first]]]
     group_hi = np.searchsorted(key_stop, group_key, side="right").astype(np.intp)
-    if start_order is None:
-        group_entry = np.full(group_key.size, n + 1, dtype=np.intp)
-    else:
-        # rows with start >= t lead their stratum in start order: key_start <= group key
-        entry = np.searchsorted(key_start[start_order], group_key, side="right").astype(np.intp)
-        group_entry = np.where(entry <= group_begin, n + 1, entry).astype(np.intp)
-    w_dead = w[death_rows]
-    tied_groups = np.flatnonzero(group_size > 1).astype(np.intp)
-    in_tie = (group_size > 1)[death_group]
-    tied_local = (np.cumsum(group_size > 1) - 1)[death_group[in_tie]].astype(np.intp)
-    tied_first = (np.cumsum(group_size[tied_groups]) - group_size[tied_groups]).astype(np.intp)
+    # rows with start >= t lead their stratum in start order: key_start <= group key
+    entry = np.searchsorted(key_start[start_order], group_key, side="right").astype(np.intp)
+    group_entry = np.where(entry <= group_begin, n + 1, entry).astype(np.intp)
+    w_dead = np.ones(death_rows.size) if w is None else w[death_rows]
+    tied_groups, tied_first, tied_local, tied_frac = _tied_layout(group_size)
+    rows = RowIndex(
+        stop, start, bounds, start_order, key_stop, key_start, group_key, group_entry, death_rows
+    )
     return RiskSets(
-        order, xt, w, stop, start, bounds, start_order, key_stop, key_start, death_rows,
-        group_first, group_size, group_key, group_begin, group_hi, group_entry, death_group,
-        death_frac, np.add.reduceat(w_dead, group_first), xt[:, death_rows] @ w_dead,
-        tied_groups, tied_first, tied_local, death_rows[in_tie], death_frac[in_tie],
+        order=order,
+        xt=xt,
+        w=w,
+        group_size=group_size,
+        group_time=stop[death_rows[group_first]],
+        group_begin=group_begin.astype(np.intp),
+        group_hi=group_hi,
+        group_wt=np.add.reduceat(w_dead, group_first),
+        dead_wx=xt[:, death_rows] @ w_dead,
+        tied_groups=tied_groups,
+        tied_first=tied_first,
+        tied_local=tied_local,
+        tied_frac=tied_frac,
+        segments=None,
+        rows=rows,
+    )
+
+
+def _n_moments(p: int, order: int) -> int:
+    return 1 + (p if order >= 1 else 0) + (p * (p + 1) // 2 if order >= 2 else 0)
+
+
+def _segment_sums(rs: RiskSets, seg: Segments, r: FloatArray, order: int) -> FloatArray:
+    """Per-segment sums of [r, r*x, r*x_j*x_k (j <= k)] (c x segments), one row at a time.
+
+    Each product is formed in one reused buffer and summed at once, so the
+    c x n matrix of per-row moments never exists.
+    """
+    p = rs.xt.shape[0]
+    out = np.empty((_n_moments(p, order), seg.start.size))
+    out[0] = np.add.reduceat(r, seg.start)
+    if order >= 1:
+        rx = np.multiply(rs.xt, r)
+        for j in range(p):
+            out[1 + j] = np.add.reduceat(rx[j], seg.start)
+        if order >= 2:
+            buf = np.empty(r.size)
+            iu, ju = np.triu_indices(p)
+            for k, (a, b) in enumerate(zip(iu, ju, strict=True)):
+                np.multiply(rx[a], rs.xt[b], out=buf)
+                out[1 + p + k] = np.add.reduceat(buf, seg.start)
+    return out
+
+
+def _segment_risk_sums(seg: Segments, sums: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Risk-set sums S and death sums D (event times x columns) from per-segment sums.
+
+    The cumulative sums restart in every stratum, so that a small late risk set
+    is never the difference of two large totals.
+    """
+    cum = np.empty_like(sums)
+    for a, b in itertools.pairwise(seg.bounds):
+        np.cumsum(sums[:, a:b], axis=1, out=cum[:, a:b])
+    return np.ascontiguousarray(cum[:, seg.group_end].T), np.ascontiguousarray(
+        sums[:, seg.group_dead].T
     )
 
 
@@ -288,8 +465,7 @@ def _prefix_sums(z: FloatArray, bounds: IntArray) -> FloatArray:
 def _moments(rs: RiskSets, r: FloatArray, order: int) -> FloatArray:
     """Per-row rows [r, r*x, r*x_j*x_k (j <= k)] up to the requested order (c x n)."""
     p = rs.xt.shape[0]
-    c = 1 + (p if order >= 1 else 0) + (p * (p + 1) // 2 if order >= 2 else 0)
-    z = np.empty((c, r.size))
+    z = np.empty((_n_moments(p, order), r.size))
     z[0] = r
     if order >= 1:
         np.multiply(rs.xt, r, out=z[1 : 1 + p])
@@ -299,21 +475,27 @@ def _moments(rs: RiskSets, r: FloatArray, order: int) -> FloatArray:
     return z
 
 
-def _risk_sums(rs: RiskSets, z: FloatArray) -> FloatArray:
-    """Risk-set sums (event times x columns) of the rows of ``z``."""
-    s = _prefix_sums(z, rs.bounds)[:, rs.group_hi]
-    if rs.start_order is not None:
-        # remove rows whose interval starts at or after t: they have not entered yet
-        s = s - _prefix_sums(z[:, rs.start_order], rs.bounds)[:, rs.group_entry]
+def _row_risk_sums(rows: RowIndex, rs: RiskSets, z: FloatArray) -> FloatArray:
+    """Risk-set sums (event times x columns) of the rows of ``z``, counting-process data."""
+    s = _prefix_sums(z, rows.bounds)[:, rs.group_hi]
+    # remove rows whose interval starts at or after t: they have not entered yet
+    s = s - _prefix_sums(z[:, rows.start_order], rows.bounds)[:, rows.group_entry]
     return np.ascontiguousarray(s.T)
 
 
-def _risk_and_death_sums(
-    rs: RiskSets, z: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Risk-set sums S and death sums D (event times x columns) of the rows of ``z``."""
-    d = np.add.reduceat(z[:, rs.death_rows], rs.group_first, axis=1)
-    return _risk_sums(rs, z), d.T
+def _group_sums(
+    rs: RiskSets, r: FloatArray, order: int, *, deaths: bool
+) -> tuple[FloatArray, FloatArray | None]:
+    """Risk-set sums S and (on request) death sums D, event times x moment columns."""
+    if rs.segments is not None:
+        return _segment_risk_sums(rs.segments, _segment_sums(rs, rs.segments, r, order))
+    assert rs.rows is not None
+    z = _moments(rs, r, order)
+    s = _row_risk_sums(rs.rows, rs, z)
+    if not deaths:
+        return s, None
+    first = np.concatenate(([0], np.cumsum(rs.group_size)[:-1])).astype(np.intp)
+    return s, np.add.reduceat(z[:, rs.rows.death_rows], first, axis=1).T
 
 
 def _symmetric(upper: FloatArray, p: int) -> FloatArray:
@@ -325,7 +507,7 @@ def _symmetric(upper: FloatArray, p: int) -> FloatArray:
 
 
 def _efron_tied(
-    rs: RiskSets, s: FloatArray, z: FloatArray, p: int, order: int
+    rs: RiskSets, s: FloatArray, dt: FloatArray, p: int, order: int
 ) -> tuple[float, FloatArray, FloatArray]:
     """Efron terms of the event times with d > 1, summed over their d steps.
 
@@ -334,29 +516,31 @@ def _efron_tied(
     m sum_k [(S2 - f_k D2)/den_k - (S1 - f_k D1)(S1 - f_k D1)'/den_k^2], with m
     the mean weight of the tied deaths (survival's coxfit6.c / agfit4.c).  The
     sums over k are regrouped by powers of f_k so that the p x p work is per
-    event time, not per death.
+    event time, not per death.  ``dt`` holds the death sums D of the tied times.
     """
     g = rs.tied_groups
     st = s[g]
-    dt = np.add.reduceat(z[:, rs.tied_rows], rs.tied_first, axis=1).T
     f = rs.tied_frac
-    den = st[rs.tied_local, 0] - f * dt[rs.tied_local, 0]
-    inv = 1.0 / den
-    inv2 = inv * inv
+    den = st[:, 0][rs.tied_local] - f * dt[:, 0][rs.tied_local]
+    buf = np.empty_like(den)
 
     def total(v: FloatArray) -> FloatArray:
         return np.add.reduceat(v, rs.tied_first)
 
     m = rs.group_wt[g] / rs.group_size[g]
-    loglik = -float(m @ total(np.log(den)))
+    loglik = -float(m @ total(np.log(den, out=buf)))
     grad = np.zeros(p)
     info = np.zeros((p, p))
     if order >= 1:
-        a, b = m * total(inv), m * total(f * inv)
+        inv = np.divide(1.0, den, out=den)  # den is not needed again
+        a, b = m * total(inv), m * total(np.multiply(f, inv, out=buf))
         s1, d1 = st[:, 1 : 1 + p], dt[:, 1 : 1 + p]
         grad = b @ d1 - a @ s1
         if order >= 2:
-            c, e, h = m * total(inv2), m * total(f * inv2), m * total(f * f * inv2)
+            inv2 = np.multiply(inv, inv, out=inv)
+            c = m * total(inv2)
+            e = m * total(np.multiply(f, inv2, out=buf))
+            h = m * total(np.multiply(f * f, inv2, out=buf))
             cross = s1.T @ (d1 * e[:, None])
             info = (
                 _symmetric(a @ st[:, 1 + p :] - b @ dt[:, 1 + p :], p)
@@ -367,6 +551,30 @@ def _efron_tied(
     return loglik, grad, info
 
 
+def _linear_predictor(rs: RiskSets, beta: FloatArray) -> FloatArray:
+    """eta = beta'x in sorted order, one scaled addition per covariate.
+
+    numpy's vector-matrix product for a p x n matrix with small p is several
+    times slower than p passes over the rows.
+    """
+    eta: FloatArray = rs.xt[0] * beta[0]
+    for j in range(1, beta.size):
+        eta += rs.xt[j] * beta[j]
+    return eta
+
+
+def _risk_scores(rs: RiskSets, beta: FloatArray) -> tuple[FloatArray, float]:
+    """w exp(eta - max eta) in sorted order, and the shift."""
+    eta = _linear_predictor(rs, beta)
+    # a common shift of eta cancels between numerator and denominators; it keeps exp finite
+    top = float(eta.max())
+    eta -= top
+    r = np.exp(eta, out=eta)
+    if rs.w is not None:
+        r *= rs.w
+    return r, top
+
+
 def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDerivatives:
     """Log-likelihood (order 0), score (1) and information (2) at ``beta`` on prepared data.
 
@@ -375,12 +583,9 @@ def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDe
     weight; true ties under Efron or exact are handled separately.
     """
     p = rs.xt.shape[0]
-    eta = beta @ rs.xt
-    # a common shift of eta cancels between numerator and denominators; it keeps exp finite
-    top = float(eta.max())
-    r = rs.w * np.exp(eta - top)
-    z = _moments(rs, r, order)
-    s = _risk_sums(rs, z)
+    r, top = _risk_scores(rs, beta)
+    efron = ties == "efron" and rs.tied_groups.size > 0
+    s, d = _group_sums(rs, r, order, deaths=efron)
 
     loglik = float(beta @ rs.dead_wx) - top * float(rs.group_wt.sum())
     grad = rs.dead_wx.copy()
@@ -399,13 +604,14 @@ def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDe
         if order >= 2:
             info = _symmetric(q @ s[:, 1 + p :], p) - s1.T @ (s1 * (q / s0)[:, None])
 
-    if ties == "efron" and rs.tied_groups.size:
-        ll_t, u_t, i_t = _efron_tied(rs, s, z, p, order)
+    if efron:
+        assert d is not None
+        ll_t, u_t, i_t = _efron_tied(rs, s, d[rs.tied_groups], p, order)
         loglik += ll_t
         grad += u_t
         info += i_t
     elif ties == "exact":
-        shifted = eta - top
+        shifted = _linear_predictor(rs, beta) - top
         for grp in rs.tied_groups:
             ll_g, u_g, i_g = _exact_term(rs, shifted, int(grp), order)
             loglik += ll_g
@@ -425,11 +631,10 @@ def _exact_term(
     derivatives obey the same recursion with the product rule.  Each level is
     divided by its total to avoid overflow; the scale is carried in logs.
     """
-    first = int(rs.death_rows[rs.group_first[grp]])
-    t = rs.stop[first]
+    t = rs.group_time[grp]
     idx = np.arange(int(rs.group_begin[grp]), int(rs.group_hi[grp]))
-    if rs.start is not None:
-        idx = idx[rs.start[idx] < t]
+    if rs.rows is not None:
+        idx = idx[rs.rows.start[idx] < t]
     nd = int(rs.group_size[grp])
     p = rs.xt.shape[0]
     e = eta[idx]
@@ -472,6 +677,39 @@ def _exact_term(
     return loglik, grad, info
 
 
+def _death_layout(rs: RiskSets) -> tuple[IntArray, IntArray, IntArray]:
+    """Sorted rows of the deaths grouped by event time, each death's group, group offsets."""
+    sizes = rs.group_size
+    first = (np.cumsum(sizes) - sizes).astype(np.intp)
+    group = np.repeat(np.arange(sizes.size, dtype=np.intp), sizes)
+    if rs.rows is not None:
+        return rs.rows.death_rows, group, first
+    assert rs.segments is not None
+    begin = rs.segments.start[rs.segments.group_dead]
+    rows = (begin[group] + (np.arange(group.size) - first[group])).astype(np.intp)
+    return rows, group, first
+
+
+def _at_risk_groups(rs: RiskSets) -> tuple[IntArray, IntArray]:
+    """For every sorted row, the range lo:hi of event-time groups at which it is at risk."""
+    if rs.rows is not None:
+        # event times at risk for a row: key_stop <= group key < key_start (descending time)
+        keys = rs.rows.group_key
+        hi = np.searchsorted(keys, rs.rows.key_start, side="left")
+        lo = np.searchsorted(keys, rs.rows.key_stop, side="left")
+        return lo, hi
+    seg = rs.segments
+    assert seg is not None
+    # blocks increase along the sort; a row is at risk from its own block to its stratum's end
+    gblock = seg.block[seg.group_dead]
+    last = seg.block[seg.bounds[1:] - 1]
+    seg_last = np.repeat(last, np.diff(seg.bounds))
+    lengths = np.diff(np.append(seg.start, rs.order.size))
+    lo = np.repeat(np.searchsorted(gblock, seg.block, side="left"), lengths)
+    hi = np.repeat(np.searchsorted(gblock, seg_last, side="right"), lengths)
+    return lo, hi
+
+
 def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     """Per-row score residuals (unweighted, caller's order), as R's ``coxscore2.c``/``agscore2.c``.
 
@@ -482,13 +720,17 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     Breslow is the case f = 0.
     """
     p = rs.xt.shape[0]
-    eta = beta @ rs.xt
+    eta = _linear_predictor(rs, beta)
     eta = eta - eta.max()
     risk = np.exp(eta)
-    s, d = _risk_and_death_sums(rs, _moments(rs, rs.w * risk, 1))
-    g = rs.death_group
-    dead_wt = np.add.reduceat(rs.w[rs.death_rows], rs.group_first)
-    frac = rs.death_frac if ties == "efron" else np.zeros(g.size)
+    w = rs.weights()
+    s, d = _group_sums(rs, w * risk, 1, deaths=True)
+    assert d is not None
+    rows, g, first = _death_layout(rs)
+    dead_wt = np.add.reduceat(w[rows], first)
+    frac = (np.arange(g.size) - first[g]) / rs.group_size[g]
+    if ties != "efron":
+        frac = np.zeros(g.size)
     step = s[g] - frac[:, None] * d[g]
     den = step[:, 0]
     mean = step[:, 1:] / den[:, None]
@@ -496,7 +738,7 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     keep = 1.0 - frac
 
     def per_group(v: FloatArray) -> FloatArray:
-        return np.add.reduceat(v, rs.group_first, axis=0)
+        return np.add.reduceat(v, first, axis=0)
 
     h_all = per_group(haz)
     m_all = per_group(haz[:, None] * mean)
@@ -504,17 +746,14 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     m_dead = per_group((keep * haz)[:, None] * mean)
     a_bar = per_group(mean) / rs.group_size[:, None]
 
-    # event times at risk for a row: key_stop <= group key < key_start (descending time)
     cum_h = np.concatenate(([0.0], np.cumsum(h_all)))
     cum_m = np.vstack((np.zeros((1, p)), np.cumsum(m_all, axis=0)))
-    hi = np.searchsorted(rs.group_key, rs.key_start, side="left")
-    lo = np.searchsorted(rs.group_key, rs.key_stop, side="left")
+    lo, hi = _at_risk_groups(rs)
     sum_h = cum_h[hi] - cum_h[lo]
     sum_m = cum_m[hi] - cum_m[lo]
     x = rs.xt.T
     resid = -risk[:, None] * (x * sum_h[:, None] - sum_m)
 
-    rows = rs.death_rows
     xd = x[rows]
     resid[rows] += (xd - a_bar[g]) + risk[rows, None] * (
         xd * (h_all - h_dead)[g][:, None] - (m_all - m_dead)[g]
