@@ -18,7 +18,7 @@ from crossval.stats._validate import (
     check_same_length,
     frozen_array,
 )
-from crossval.stats.timefix import aeq_times
+from crossval.stats.timefix import aeq_sorted_times
 
 FloatArray = NDArray[np.float64]
 
@@ -91,19 +91,30 @@ def logrank(
         raise InputError(
             "event has no events (all 0); the log-rank test needs at least one event"
         )
+    # One sort serves the time fix and every stratum: R's aeqSurv pools all
+    # times, and a stable split by stratum keeps each stratum's rows sorted.
+    # Each unsorted array is dropped once its sorted copy exists (peak memory).
+    n_per_group = np.bincount(gidx, minlength=k)
+    sidx = None if s is None else _codes("strata", s)[1]
+    order = np.argsort(t)
+    t = t[order]
     if timefix:
-        t = aeq_times(t)
+        t = aeq_sorted_times(t)
+    e = e[order]
+    gidx = gidx[order]
+    if sidx is not None:
+        sidx = sidx[order]
+    del order
 
     obs = np.zeros(k)
     exp = np.zeros(k)
     var = np.zeros((k, k))
-    if s is None:
+    if sidx is None:
         _accumulate(t, e, gidx, k, weight_power, obs, exp, var)
     else:
-        _, sidx = _codes("strata", s)
-        order = np.argsort(sidx, kind="stable")
-        bounds = np.flatnonzero(np.diff(sidx[order])) + 1
-        for rows in np.split(order, bounds):
+        by_stratum = np.argsort(sidx, kind="stable")
+        bounds = np.flatnonzero(np.diff(sidx[by_stratum])) + 1
+        for rows in np.split(by_stratum, bounds):
             _accumulate(t[rows], e[rows], gidx[rows], k, weight_power, obs, exp, var)
 
     statistic, df = _chisq(obs, exp, var)
@@ -113,7 +124,7 @@ def logrank(
         df=df,
         p_value=p_value,
         groups=frozen_array(labels, labels.dtype),
-        n=frozen_array(np.bincount(gidx, minlength=k), np.int64),
+        n=frozen_array(n_per_group, np.int64),
         observed=frozen_array(obs),
         expected=frozen_array(exp),
         variance=frozen_array(var),
@@ -131,18 +142,23 @@ def _accumulate(
     exp: FloatArray,
     var: FloatArray,
 ) -> None:
-    """Add one stratum's O, E and V (survdiff2.c's sums, vectorised over times)."""
-    order = np.argsort(time)
-    t = time[order]
+    """Add one stratum's O, E and V (survdiff2.c's sums, vectorised over times); ``time`` sorted."""
+    t = time
     n = t.size
-    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
-    tidx = np.cumsum(np.concatenate(([False], t[1:] != t[:-1])))
+    changed = np.empty(n, dtype=bool)
+    changed[0] = False
+    np.not_equal(t[1:], t[:-1], out=changed[1:])
+    starts = np.flatnonzero(changed)
+    starts = np.concatenate(([0], starts))
     m = starts.size
     # Counts per (distinct time, group): subjects leaving the risk set there
     # and events there.  Reverse cumulative sums give the groups' risk sets.
-    cell = tidx * k + gidx[order]
+    cell = np.cumsum(changed, dtype=np.intp)
+    del changed
+    cell *= k
+    cell += gidx
     leaving = np.bincount(cell, minlength=m * k).reshape(m, k).astype(np.float64)
-    deaths_g = np.bincount(cell, weights=event[order], minlength=m * k).reshape(m, k)
+    deaths_g = np.bincount(cell, weights=event, minlength=m * k).reshape(m, k)
     risk_g = np.cumsum(leaving[::-1], axis=0)[::-1]
     n_risk = n - np.concatenate(([0.0], np.cumsum(leaving.sum(axis=1))[:-1]))
     deaths = deaths_g.sum(axis=1)
@@ -205,6 +221,13 @@ def _chisq_upper(statistic: float, df: int) -> float:
 
 def _codes(name: str, labels: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """Sorted distinct labels and each row's index into them."""
+    if labels.dtype.kind == "f" and labels.size and np.array_equal(labels, np.round(labels)):
+        # whole-valued floats (0.0/1.0 arms) take the counting pass below too
+        low_f, high_f = float(labels.min()), float(labels.max())
+        # below 2**52 in magnitude the shift to 0-based codes is exact
+        if max(abs(low_f), abs(high_f)) < 2.0**52 and high_f - low_f <= 4 * labels.size:
+            uniq_i, codes = _codes(name, (labels - low_f).astype(np.intp))
+            return uniq_i.astype(labels.dtype) + labels.dtype.type(low_f), codes
     if labels.dtype.kind in "biu":
         # Integer codes over a small range: a counting pass, no sort.
         low, high = int(labels.min()), int(labels.max())

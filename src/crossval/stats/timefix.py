@@ -98,7 +98,9 @@ def aeq_sorted_times(
     run_start = np.concatenate(([True], ~tied))
     # Each distinct value maps to the first value of its run of tied gaps.
     first_of_run = y[run_start][np.cumsum(run_start) - 1]
-    return np.asarray(first_of_run[np.cumsum(new) - 1], dtype=np.float64)
+    position = np.cumsum(new)
+    position -= 1  # in place: one index array of n, not two
+    return np.asarray(first_of_run[position], dtype=np.float64)
 
 
 def _tied_gaps(y: FloatArray, tol: float) -> NDArray[np.bool_] | None:
