@@ -33,6 +33,7 @@ _EXPORTS = {
     "InputTypeError": "crossval.errors",
     "RError": "crossval.errors",
     "RUnavailableError": "crossval.errors",
+    "dialect": "crossval.dialects",
 }
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "binom_test",
     "chi2_test",
     "cox_ph",
+    "dialect",
     "fisher_exact",
     "g_test",
     "kaplan_meier",
@@ -61,6 +63,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from crossval.dialects import dialect
     from crossval.errors import (
         CrossvalError,
         InputError,
