@@ -7,7 +7,9 @@
 #                      each, written by run.py from the arrays crossval is
 #                      timed on) into a data frame           -> "ok"
 #   fit METHOD         km | logrank | cox_efron | cox_breslow
-#   fisher R C CELLS   fisher.test on an R x C table (cells column-major)
+#   fisher R C CELLS   fisher.test on an R x C table (cells column-major); answers
+#                      "fisher", or "fisher_big_workspace" when only
+#                      workspace = 2e8 works, or "fisher_failed" and R's message
 #   versions           R and survival versions
 #   quit
 # A fit answer is: method, elapsed seconds of the fit alone (the data frame is
@@ -58,11 +60,22 @@ fit <- function(method) {
 
 fisher <- function(v) {
   tab <- matrix(v[-(1:2)], nrow = v[1], ncol = v[2])
+  # R's default FEXACT workspace fails on many balanced r x c tables of a few
+  # hundred; a user would then raise it, so that is timed as well
+  label <- "fisher"
+  ws <- 200000
+  once <- tryCatch(system.time(fisher.test(tab))[["elapsed"]], error = function(e) NA)
+  if (is.na(once)) {
+    label <- "fisher_big_workspace"
+    ws <- 2e8
+    once <- tryCatch(system.time(fisher.test(tab, workspace = ws))[["elapsed"]],
+                     error = function(e) conditionMessage(e))
+    if (is.character(once)) return(reply("fisher_failed", gsub("[\t\n]", " ", once)))
+  }
   # repeat small problems so the clock's 1 ms resolution does not dominate
-  once <- system.time(fisher.test(tab))[["elapsed"]]
   inner <- max(1L, as.integer(ceiling(0.05 / max(once, 1e-4))))
-  r <- timed(function() fisher.test(tab)$p.value, inner)
-  emit("fisher", r, r$value)
+  r <- timed(function() fisher.test(tab, workspace = ws)$p.value, inner)
+  emit(label, r, r$value)
 }
 
 con <- file("stdin", open = "r")

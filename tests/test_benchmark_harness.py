@@ -1,0 +1,88 @@
+"""The benchmark harness runs, and the numbers it times agree; no timing is asserted.
+
+Timings on a shared machine are for ``benchmarks/run.py`` and its report, not
+for a test.  Here the harness runs at n = 1000 (``--quick``) and every engine
+it finds (R, lifelines, statsmodels) must agree with crossval within the
+project's tolerances; ``import crossval`` must stay light in a fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "latest.json"
+    res = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-3000:] + res.stdout[-3000:]
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    result["_stdout"] = res.stdout
+    return result
+
+
+def test_quick_run_covers_every_method_at_n_1000(quick: dict[str, Any]) -> None:
+    rows = quick["survival"]
+    assert [(r["n"], r["method"]) for r in rows] == [
+        (1000, m) for m in ("km", "logrank", "cox_efron", "cox_breslow")
+    ]
+    for row in rows:
+        cv = row["engines"]["crossval"]
+        assert cv["seconds"] > 0 and cv["values"], row["method"]
+        assert cv["peak_bytes"] > 0, row["method"]
+    assert "| 1e3 | cox_efron |" in quick["_stdout"]
+
+
+def test_quick_run_numbers_agree_with_every_engine_found(quick: dict[str, Any]) -> None:
+    assert quick["agree"] is True
+    for row in quick["survival"]:
+        for name, engine in row["engines"].items():
+            if engine["values"] is not None and name != "crossval":
+                assert engine["agrees"] is True, (row["method"], name, engine["rel_diff"])
+    if quick["machine"].get("r"):
+        # with R present, every survival method was compared with it
+        for row in quick["survival"]:
+            assert row["engines"]["crossval"]["agrees"] is True, row["method"]
+        for entry in quick["fisher"]:
+            assert entry["agrees"] is True, entry["table"]
+
+
+def test_quick_run_vectorised_binomial_equals_one_at_a_time(quick: dict[str, Any]) -> None:
+    methods = {e["method"] for e in quick["binomial"]}
+    assert {"clopper-pearson", "wilson", "jeffreys", "mid-p"} <= methods
+    for entry in quick["binomial"]:
+        assert entry["rel_diff_vs_scalar"] <= 1e-9, entry
+
+
+def test_quick_run_records_machine_and_audit(quick: dict[str, Any]) -> None:
+    machine = quick["machine"]
+    for key in ("cpu", "cores", "python", "numpy", "scipy"):
+        assert machine[key], key
+    audit = quick["audit"]
+    assert audit["exit_code"] in (0, 1) and audit["findings"] > 0
+    assert audit["heavy_imports"] == []
+
+
+def test_import_crossval_leaves_r_lifelines_and_pandas_unloaded() -> None:
+    code = (
+        "import json, sys\n"
+        "import crossval\n"
+        "crossval.kaplan_meier\n"
+        "print(json.dumps(sorted(m for m in ('rpy2', 'lifelines', 'pandas') "
+        "if m in sys.modules)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert json.loads(res.stdout) == []
