@@ -26,6 +26,10 @@ SUMMARY_TESTS: tuple[str, ...] = ("t-test", "welch-t-test", "wilcoxon")
 SIDES: tuple[str, ...] = ("one", "two")
 #: Columns of an adverse-event row.
 AE_COLUMNS: tuple[str, ...] = ("any", "grade3")
+#: Where a claim came from: written by hand, or read from the paper by ``crossval extract``.
+PROVENANCES: tuple[str, ...] = ("curated", "extracted")
+#: How sure an extracted reading is; a failed ``low`` claim is reported as a warning.
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
     "type": _f("str", True),
     "location": _f("location", True),
     "note": _f("str"),
+    "provenance": _f("provenance"),
+    "confidence": _f("confidence"),
+    "source_text": _f("str"),
 }
 
 #: Per claim type: its fields.  Kinds are documented in docs/claims-format.md.

@@ -17,6 +17,8 @@ from crossval.audit.claims import (
     CI_METHODS,
     CLAIM_FIELDS,
     COMMON_FIELDS,
+    CONFIDENCES,
+    PROVENANCES,
     SCHEMA_VERSION,
     SIDES,
     SUMMARY_TESTS,
@@ -115,10 +117,12 @@ class _Validator:
             if not isinstance(value, list) or not value or not all(
                     isinstance(v, str) and v.strip() for v in value):
                 raise fail("must be a non-empty list of names")
-        elif kind in ("ci-method", "table-test", "summary-test", "sides", "ae-column"):
+        elif kind in ("ci-method", "table-test", "summary-test", "sides", "ae-column",
+                      "provenance", "confidence"):
             allowed = {"ci-method": CI_METHODS, "table-test": TABLE_TESTS,
                        "summary-test": SUMMARY_TESTS, "sides": SIDES,
-                       "ae-column": AE_COLUMNS}[kind]
+                       "ae-column": AE_COLUMNS, "provenance": PROVENANCES,
+                       "confidence": CONFIDENCES}[kind]
             if value not in allowed:
                 raise fail(f"{value!r} is not allowed; choose one of "
                            f"{', '.join(map(repr, allowed))}")
@@ -416,7 +420,7 @@ def _load_claim(raw: LineDict, validator: _Validator) -> Claim:
         validator.check(fspec.kind, raw[key], claim_id=cid, field=key, line=_line(raw, key))
     _cross_field_rules(ctype, raw, validator)
     location = {k: v for k, v in raw["location"].items()}
-    data = {k: v for k, v in raw.items() if k not in COMMON_FIELDS or k == "note"}
+    data = {k: v for k, v in raw.items() if k not in ("id", "type", "location")}
     return Claim(id=cid, type=ctype, section=location["section"], location=location, data=data,
                  line=raw.line, field_lines=dict(raw.key_lines))
 

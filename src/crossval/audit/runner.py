@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from crossval.audit.claims import Claim, ClaimsFile
@@ -72,9 +73,27 @@ def run_audit(claims: ClaimsFile) -> AuditResult:
                               claim_id=claim.id) from None
         if finding.id != claim.id:  # pragma: no cover - guards a check returning the wrong claim
             raise AssertionError(f"check for {claim.id!r} returned a finding for {finding.id!r}")
-        findings.append(finding)
+        findings.append(_with_provenance(claim, finding))
     name = claims.paper.short_name
     return AuditResult(source=claims.path, paper=name, findings=tuple(findings))
+
+
+def _with_provenance(claim: Claim, finding: Finding) -> Finding:
+    """The finding with where its claim came from; a low-confidence reading cannot fail.
+
+    A claim ``crossval extract`` read with low confidence may be a misreading
+    of the text rather than an error of the paper, so its failure is reported
+    as a warning that says so.
+    """
+    details = {**finding.details, "provenance": claim.get("provenance", "curated")}
+    for key in ("confidence", "source_text"):
+        if claim.get(key) is not None:
+            details[key] = claim.get(key)
+    if claim.get("confidence") == "low" and finding.status == "fail":
+        return replace(finding, status="warn", details=details,
+                       message=f"{finding.message} (Read from the text with low confidence, "
+                               "so reported as a warning: check the reading.)")
+    return replace(finding, details=details)
 
 
 def audit_file(path: str | Path | None = None) -> AuditResult:
