@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_validate(sub)
     _add_audit(sub)
+    _add_extract(sub)
     return parser
 
 
@@ -102,7 +103,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from crossval.report import render, summary_line
 
     try:
-        result = audit_file(args.claims)
+        if args.claims is not None and str(args.claims).lower().endswith(".txt"):
+            # A paper's text: read its claims first (crossval extract), then audit them.
+            from crossval.extract import audit_paper
+
+            result = audit_paper(args.claims)
+        else:
+            result = audit_file(args.claims)
     except (InputError, OSError, UnicodeDecodeError) as exc:
         # The message names claim id, field and line; a traceback would bury it.
         print(f"crossval audit: {' '.join(str(exc).split())}", file=sys.stderr)
@@ -129,6 +136,66 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         print(f"{summary_line(result)}; report written to {args.output}")
     return EXIT_FAILED if result.has_failures else EXIT_OK
+
+
+# --- extract ----------------------------------------------------------------
+
+
+def _add_extract(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "extract",
+        help="read a paper's reported figures from its text into a claims file",
+        description="Read the figures a paper reports (counts and percentages, CIs, medians, "
+        "hazard ratios, table rows and P values, stated methods, restated and derived figures) "
+        "from its plain text and write a claims file for crossval audit. "
+        "Exit status: 0 written, 2 invalid input.",
+    )
+    p.add_argument("paper", metavar="PAPER.txt", help="the paper's plain text (UTF-8)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the claims file to FILE instead of standard output")
+    p.add_argument("--min-confidence", choices=("low", "medium", "high"), default="low",
+                   help="leave out readings below this confidence (default: %(default)s)")
+    p.add_argument("--compare", metavar="CLAIMS",
+                   help="report how many claims of a hand-curated claims file have an "
+                   "extracted counterpart, by type (instead of printing the claims file, "
+                   "unless -o is given)")
+    p.set_defaults(func=_cmd_extract)
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from crossval.audit import load_claims
+    from crossval.errors import InputError
+    from crossval.extract import claims_file, extract_file, recall, to_yaml
+
+    try:
+        extraction = extract_file(args.paper, min_confidence=args.min_confidence)
+        text = to_yaml(extraction)
+        found = recall(load_claims(args.compare), claims_file(extraction)) \
+            if args.compare else None
+        if args.output is not None:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+    except (InputError, OSError) as exc:
+        print(f"crossval extract: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_INVALID
+    levels = {c: sum(1 for d in extraction.drafts if d.confidence == c)
+              for c in ("high", "medium", "low")}
+    summary = (f"{len(extraction.drafts)} claims extracted from {args.paper} "
+               f"({', '.join(f'{n} {c}' for c, n in levels.items())} confidence)")
+    if args.output is not None:
+        print(f"{summary}; written to {args.output}")
+    elif found is None:
+        sys.stdout.write(text)
+        print(summary, file=sys.stderr)
+    if found is not None:
+        print(f"Recall against {args.compare}: {found.matched} of {found.curated} curated "
+              f"claims have an extracted counterpart")
+        width = max(len(t.type) for t in found.by_type)
+        for t in found.by_type:
+            missing = f"  missing: {', '.join(t.missing)}" if t.missing else ""
+            print(f"  {t.type:<{width}}  {t.matched:>3} / {t.curated:<3}{missing}")
+        print(f"  extracted claims with no curated counterpart: {len(found.extra)}")
+    return EXIT_OK
 
 
 # --- entry point ------------------------------------------------------------

@@ -56,3 +56,27 @@ def summary_line(result: AuditResult) -> str:
 def failures(result: AuditResult) -> list[Finding]:
     """The failed findings in the order the report shows them (grouped by section)."""
     return [f for _, group in by_section(result.findings) for f in group if f.status == "fail"]
+
+
+def provenance_line(result: AuditResult) -> str | None:
+    """Which claims were read from the text by ``crossval extract`` (None when all curated)."""
+    extracted = [f for f in result.findings if f.details.get("provenance") == "extracted"]
+    if not extracted:
+        return None
+    levels = ", ".join(
+        f"{sum(1 for f in extracted if f.details.get('confidence') == c)} {c}"
+        for c in ("high", "medium", "low"))
+    curated = len(result.findings) - len(extracted)
+    return (f"claims: {len(extracted)} extracted from the paper's text ({levels} confidence), "
+            f"{curated} hand-curated")
+
+
+def extracted_from(finding: Finding) -> str | None:
+    """"read from the text (medium confidence): “…”" for an extracted claim, else None."""
+    if finding.details.get("provenance") != "extracted":
+        return None
+    confidence = finding.details.get("confidence")
+    how = f" ({confidence} confidence)" if confidence else ""
+    source = finding.details.get("source_text")
+    return f"read from the text{how}" + (f": “{clean(source)}”" if source else "")
+

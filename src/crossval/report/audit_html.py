@@ -16,6 +16,7 @@ from crossval.report._shared import (
     expected_text,
     failures,
     ordered_summary,
+    provenance_line,
     status_label,
 )
 from crossval.report.svg_interval_plot import interval_plot
@@ -104,6 +105,11 @@ def render_html(result: AuditResult) -> str:
         "<body>",
         f"<h1>crossval audit: {_e(result.paper)}</h1>",
         f'<p class="meta">Source: <code>{_e(result.source)}</code></p>',
+    ]
+    provenance = provenance_line(result)
+    if provenance:
+        out.append(f'<p class="meta">{_e(provenance)}</p>')
+    out += [
         _summary(result),
     ]
     failed = failures(result)

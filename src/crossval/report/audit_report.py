@@ -18,8 +18,10 @@ from crossval.report._shared import (
     by_section,
     clean,
     expected_text,
+    extracted_from,
     failures,
     ordered_summary,
+    provenance_line,
     status_label,
     summary_line,
 )
@@ -125,6 +127,9 @@ def _md_row(cells: list[str]) -> str:
 def render_markdown(result: AuditResult) -> str:
     """A heading, the summary, a table per section and the failures listed again."""
     lines = [f"# crossval audit: {md(result.paper)}", "", f"Source: {md(result.source)}", ""]
+    provenance = provenance_line(result)
+    if provenance:
+        lines += [md(provenance), ""]
     lines += [f"**{md(summary_line(result))}**", ""]
     for section, findings in by_section(result.findings):
         lines += [f"## {md(section)}", "", _md_row(list(_MD_COLUMNS))]
@@ -148,6 +153,8 @@ def render_markdown(result: AuditResult) -> str:
     failed = failures(result)
     if failed:
         lines += [f"## Failures ({len(failed)})", ""]
-        lines += [f"- **{md(f.id)}** ({md(f.location)}): {md(f.message)}" for f in failed]
+        lines += [f"- **{md(f.id)}** ({md(f.location)}): {md(f.message)}"
+                  + (f" — {md(origin)}" if (origin := extracted_from(f)) else "")
+                  for f in failed]
         lines.append("")
     return "\n".join(lines)

@@ -13,8 +13,10 @@ from crossval.report._shared import (
     by_section,
     clean,
     expected_text,
+    extracted_from,
     failures,
     ordered_summary,
+    provenance_line,
     status_label,
 )
 
@@ -148,6 +150,9 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
         _paint(f"crossval audit: {clean(result.paper)}", "bold", color),
         f"source: {clean(result.source)}",
     ]
+    provenance = provenance_line(result)
+    if provenance:
+        lines.append(provenance)
     for section, findings in by_section(result.findings):
         title = clean(section)
         lines += ["", _paint(title, "bold", color), "─" * min(len(title), width)]
@@ -166,5 +171,8 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
             head[0] = _paint(label, "fail", color) + head[0][len(label) :]
             lines += head
             lines += ["    " + line for line in _wrap(clean(f.message), width - 4)]
+            origin = extracted_from(f)
+            if origin:
+                lines += ["    " + line for line in _wrap(origin, width - 4)]
     lines += ["", _summary(result, color)]
     return "\n".join(lines) + "\n"
