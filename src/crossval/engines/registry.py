@@ -85,6 +85,14 @@ def _crossval_versions() -> dict[str, str]:
     return {"crossval": __version__, "numpy": np.__version__, "scipy": scipy.__version__}
 
 
+def engine_functions(name: str) -> tuple[str, ...]:
+    """The crossval functions engine ``name`` implements (without checking it runs here)."""
+    name = canonical_name(name)
+    if name == CROSSVAL:
+        return FUNCTION_NAMES
+    return tuple(_module(name).FUNCTIONS)
+
+
 def engine_status(name: str) -> EngineStatus:
     """Whether engine ``name`` can run here (for ``R`` this starts R)."""
     name = canonical_name(name)
