@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = tuple([
         r=("log", 'survfit(conf.type = "log")', "", "survival: ?survfit.formula"),
         sas=("log-log", "PROC LIFETEST CONFTYPE=LOGLOG",
              "pointwise limits and the quartile intervals", f"{_LIFETEST}, CONFTYPE= option"),
-        lifelines=("log-log", "KaplanMeierFitter (no option)",
+        lifelines=("log-log", "KaplanMeierFitter, log-log only",
                    "the only interval it computes; [1, 1] where S = 1 and [0, 0] where S = 0 "
                    "(R: NA)", "lifelines KaplanMeierFitter._bounds"),
         statsmodels=("log-log", 'SurvfuncRight.quantile_ci(method="cloglog")',
@@ -164,7 +164,7 @@ SETTINGS: tuple[Setting, ...] = tuple([
         r=("efron", 'coxph(ties = "efron")', "", "survival: ?coxph"),
         sas=("breslow", "PROC PHREG MODEL / TIES=BRESLOW", "TIES=DISCRETE is crossval's 'exact'",
              f"{_PHREG}, TIES= option"),
-        lifelines=("efron", "CoxPHFitter (no option)", "the only method it has",
+        lifelines=("efron", "CoxPHFitter, Efron only", "no option",
                    "lifelines CoxPHFitter"),
         statsmodels=("breslow", 'PHReg(ties="breslow")', "'efron' is its only other choice",
                      "statsmodels PHReg"),

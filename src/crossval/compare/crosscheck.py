@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import inspect
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +39,7 @@ from crossval.engines.registry import (
     ENGINE_NAMES,
     accepted_options,
     canonical_name,
+    engine_function,
     engine_functions,
     engine_status,
     run_engine,
@@ -332,11 +334,10 @@ def _option_conventions(engine: str, function: str, requested: Mapping[str, Any]
         wanted = requested.get(s.option, _crossval_default(function, s.option))
         if wanted == s.value:
             continue
-        detail = f"; {s.note}" if s.note else ""
+        native = f" ({s.native})" if s.native != "—" else ""
         out.append(Convention(
             f"{engine}-{s.option}",
-            f"{engine} uses {s.option}={s.value!r} ({s.native}{detail}); "
-            f"crossval was asked for {wanted!r}",
+            f"{engine}: {s.option}={s.value!r}{native}, not {wanted!r}",
             options={s.option: s.value},
         ))
     return out
@@ -349,11 +350,10 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+_EMPTY = inspect.Parameter.empty
+
+
 def _crossval_default(function: str, option: str) -> Any:
-    import inspect
-
-    from crossval.engines.registry import engine_function
-
     param = inspect.signature(engine_function(CROSSVAL, function)).parameters.get(option)
     return None if param is None else param.default
 
@@ -382,6 +382,13 @@ def _run(engine: str, function: str, args: tuple[Any, ...], options: Mapping[str
         return EngineOutcome(engine, "unsupported",
                              f"{engine}'s {function} has no option {key}", options={})
     used = {k: v for k, v in options.items() if k in accepted}
+    if engine != CROSSVAL:
+        # The same analysis everywhere: an option left at crossval's default
+        # goes to the engine as that default, not as the engine's own.
+        for key in sorted(accepted - set(used)):
+            default = _crossval_default(function, key)
+            if default is not None and default is not _EMPTY:
+                used[key] = default
     try:
         return EngineOutcome(engine, "ok", result=run_engine(engine, function, *args, **used),
                              options=used)
