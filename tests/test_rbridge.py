@@ -51,7 +51,8 @@ def test_r_warnings_are_kept_on_the_result() -> None:
     from crossval.rbridge.oracle import r_chi2_test
 
     out = r_chi2_test([[1, 2], [3, 1]])
-    assert any("Chi-squared approximation may be incorrect" in w for w in out["r_warnings"])
+    assert any("Chi-squared approximation may be incorrect" in w for w in out.warnings)
+    assert out.versions["R"].startswith("R version")
 
 
 def test_km_matches_hand_computation_through_r() -> None:
