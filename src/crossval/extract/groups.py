@@ -80,7 +80,7 @@ def _label_pattern(label: str) -> str:
 
 
 #: What may follow a label for it to name a group rather than a treatment.
-_AFTER = (r"(?=\s*(?:group|arm|cohort|alone|only)\b|\s*[,;:.)\]]|\s*\(|\s*$|"
+_AFTER = (r"(?=\s*(?:groups?|arms?|cohorts?|alone|only)\b|\s*[,;:.)\]]|\s*\(|\s*$|"
           r"\s+(?:versus|vs\.?|and|or|over|compared)\b)")
 
 

@@ -111,9 +111,9 @@ class Linker:
     # --- medians ---------------------------------------------------------------------------
     def medians(self, readings: list[Reading]) -> None:
         """Medians with CIs become ``median-ci`` claims; later printings restate them."""
-        own = [r for r in readings if r.kind == "time" and r.study is None and r.endpoint]
-        for r in sorted((r for r in own if "ci" in r.values and self.group_name(r)),
-                        key=_priority):
+        own = [r for r in readings if r.kind == "time" and r.study is None]
+        for r in sorted((r for r in own if "ci" in r.values and self.group_name(r)
+                         and r.endpoint), key=_priority):
             key = (str(r.endpoint), self.group_name(r))
             if key in self.median_originals:
                 continue
@@ -507,7 +507,8 @@ class Linker:
                 fields["conf_level"] = v["conf_level"]
             rate = rate_before(r.sentence, r.start)
             self.add(r, "proportion-ci", [rate or "proportion", str(group or n_text)], fields,
-                     confidence=confidence, detail=(rate or "proportion").upper(), note=note)
+                     confidence=confidence, detail=rate.upper() if rate else "proportion",
+                     note=note)
 
     def _response_parts(self, rate: str | None, group: str | None,
                         responses: list[Reading]) -> list[str] | None:

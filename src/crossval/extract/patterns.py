@@ -48,6 +48,8 @@ _COUNT_FORMS = (
               r"(?:\s+of\s+(?P<them>them|these|those)\b)?"),
     ("x of n", rf"{_X}\s+(?:out\s+)?of\s+(?:the\s+|all\s+)?(?P<n>{NUM})"
                rf"(?=(?:\s+[\w-]+){{0,6}}?\s+{NOUN}\b)"),
+    ("p of n", rf"{_PCT}\s+of\s+(?:the\s+|all\s+)?(?P<n>{NUM})(?![\d.%])"
+               rf"(?=(?:\s+[\w-]+){{0,6}}?\s+{NOUN}\b)"),
     ("p of them", rf"(?P<p>{NUM}|{WORD_NUM})\s?(?:%|\s(?:percent|per cent)\b)\s+of\s+"
                   r"(?P<them>them|these(?:\s+patients)?|those(?:\s+patients)?)\b"),
 )
@@ -60,7 +62,7 @@ CI = re.compile(
     rf"(?:was\s+|of\s+|=\s*)?(?P<lo>-?{NUM})\s*(?P<lop>%)?\s*(?:{UNIT}\s*)?"
     rf"(?:{DASH}|\bto\b|,)\s*(?P<hi>-?{NUM})\s*(?P<hip>%)?(?:\s*{UNIT}\b)?", _I)
 _ESTIMATE_BEFORE_CI = re.compile(
-    rf"(?:(?P<x>{COUNT})\s*(?:{NOUN}\s*)?[(\[]\s*)?"
+    rf"(?:(?P<x>{COUNT})\s*(?:/\s*(?P<xn>{NUM})\s*)?(?:{NOUN}\s*)?[(\[]\s*)?"
     rf"(?P<est>-?{NUM})\s*(?P<pct>%|\s(?:percent)\b)?\s*(?P<unit>{UNIT}\b)?\s*"
     rf"(?:[(\[]\s*(?P<fx>{NUM})\s*/\s*(?P<fn>{NUM})\s*[;,]\s*|[(\[,;]\s*)?$", _I)
 _HR_BEFORE = re.compile(r"(?:hazard ratio|\bHR\b)(?:\s*[\[(]HR[\])])?\s*(?:=|:|of|was|,)?\s*$", _I)
@@ -240,6 +242,8 @@ def read_cis(sent: Sentence, taken: _Taken) -> list[Reading]:
                 values["count"], values["n"] = est.group("fx"), est.group("fn")
             elif est.group("x") and _is_whole(est.group("x")):
                 values["count"] = figure(est.group("x"))
+                if est.group("xn"):
+                    values["n"] = est.group("xn")
             end = ci.end()
         elif est.group("unit"):
             kind = "time"
