@@ -1,9 +1,11 @@
-"""Record crossval's survival results, and later check a speed change left them alone.
+"""Record crossval's results, and later check that a speed change left them alone.
 
     python benchmarks/identical.py record FILE    # before the change
     python benchmarks/identical.py check FILE     # after it: every number within 1e-12
 
-Covers every Kaplan-Meier, log-rank and Cox case of the reference file, random
+Covers every case of the reference file; Fisher (2x2, all alternatives, and
+r x c), chi-square and G on random tables; binomial intervals for every
+method over a grid of (x, n) and random large n; binomial tests; random
 data sets with ties, weights, strata and (start, stop] rows for all three tie
 methods, the likelihood functions and score residuals at random coefficients,
 and the benchmark data at 1e5 and 1e6 rows. Arrays are compared element-wise
@@ -31,6 +33,9 @@ from data import make_data
 from crossval.compare.reference_cases import load_reference
 from crossval.errors import CrossvalError
 from crossval.stats import cox_likelihood as cl
+from crossval.stats.binomial import METHODS as BINOM_METHODS
+from crossval.stats.binomial import binom_ci, binom_test
+from crossval.stats.contingency import chi2_test, fisher_exact, g_test
 from crossval.stats.cox import cox_ph
 from crossval.stats.kaplan_meier import kaplan_meier
 from crossval.stats.logrank import logrank
@@ -63,7 +68,46 @@ def _random(seed: int, n: int, *, weights: bool, strata: bool, start: bool) -> d
     return data
 
 
+def counting_cases() -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Fisher, chi-square, G and binomial: reference cases, random tables, interval grids."""
+    for case in load_reference().cases:
+        if case.function in {"fisher_exact", "chi2_test", "binom_ci", "binom_test"}:
+            yield case.id, case.run
+    rng = np.random.default_rng(11)
+    for i in range(60):
+        n = int(rng.choice([12, 60, 150, 600, 2000]))
+        table = rng.multinomial(n, rng.dirichlet(np.ones(4))).reshape(2, 2)
+        for alternative in ("two-sided", "less", "greater"):
+            level = 0.9 if i % 2 else 0.95
+            yield f"fisher2x2/{i}/{alternative}", lambda t=table, a=alternative, lv=level: (
+                fisher_exact(t, alternative=a, conf_level=lv))
+        yield f"chi2/{i}", lambda t=table: chi2_test(t, correction=True)
+        yield f"g/{i}", lambda t=table: g_test(t)
+    for i in range(12):
+        r, c = (2, 3) if i % 3 == 0 else (3, 3) if i % 3 == 1 else (4, 2)
+        n = int(rng.choice([20, 60, 120]))
+        table = rng.multinomial(n, rng.dirichlet(np.ones(r * c))).reshape(r, c)
+        yield f"fisher_rxc/{i}", lambda t=table: fisher_exact(t)
+    grid_n = np.repeat(np.arange(1, 121), np.arange(1, 121) + 1)
+    grid_x = np.concatenate([np.arange(k + 1) for k in range(1, 121)])
+    big_n = rng.integers(1, 10**6, 3000)
+    big_x = rng.binomial(big_n, rng.uniform(0, 1, big_n.size))
+    for method in BINOM_METHODS:
+        for level in (0.95, 0.8):
+            yield f"binom_ci/grid/{method}/{level}", lambda m=method, lv=level: binom_ci(
+                grid_x, grid_n, method=m, conf_level=lv)
+        yield f"binom_ci/big/{method}", lambda m=method: binom_ci(big_x, big_n, method=m)
+    for i in range(40):
+        nn = int(rng.integers(1, 5000))
+        xx = int(rng.integers(0, nn + 1))
+        pp = float(rng.choice([0.5, 0.1, 0.73]))
+        for alternative in ("two-sided", "less", "greater"):
+            yield f"binom_test/{i}/{alternative}", lambda x=xx, n=nn, p=pp, a=alternative: (
+                binom_test(x, n, p, alternative=a))
+
+
 def cases() -> Iterator[tuple[str, Callable[[], Any]]]:
+    yield from counting_cases()
     for case in load_reference().cases:
         if case.function in {"kaplan_meier", "logrank", "cox_ph"}:
             yield case.id, case.run
