@@ -46,9 +46,10 @@ def test_respectively() -> None:
 
 def test_word_numbers_and_the_overall_population() -> None:
     found = only(claims("Forty-four (36.7%) patients had brain metastases."), "count")
-    # No group named: the share is of everyone enrolled (120), a medium-confidence reading.
+    # No group named: the share is taken to be of everyone enrolled (120), a guess (a safety
+    # population may be smaller), so low confidence.
     assert [fields(c, "count", "percent", "denominator", "confidence") for c in found] == [
-        ("44", "36.7", "overall", "medium")]
+        ("44", "36.7", "overall", "low")]
 
 
 def test_explicit_denominators() -> None:
@@ -254,3 +255,80 @@ def test_overall_median_between_group_medians() -> None:
     ])
     (pooled,) = only(claims("The median age was 65 years.", tables=table), "pooled-median")
     assert fields(pooled, "value", "group_medians") == ("65", {"drug-a": "61", "placebo": "63"})
+
+
+# --- which group a figure belongs to --------------------------------------------------------
+
+TABLE_PLUS = "\n".join([
+    "TABLE 1 | Baseline.\tCharacteristic\tDrug A plus chemotherapy (n = 80)\t"
+    "Placebo plus chemotherapy (n = 40)",
+    "\tMen\t40 (50.0)\t20 (50.0)",
+    "",
+])
+
+
+def test_group_named_by_a_word_of_its_label() -> None:
+    text = "Nausea occurred in 6 (15.0%) patients in the placebo-combination group."
+    (found,) = [c for c in only(claims(text, tables=TABLE_PLUS), "count")
+                if c["location"]["section"] == "Results 3.1"]
+    # "placebo" is the word only the placebo label has.
+    assert fields(found, "count", "denominator") == ("6", "placebo")
+
+
+def test_a_group_the_paper_does_not_declare_gets_no_denominator() -> None:
+    text = "In the control arm, 12 (5.8%) patients died."
+    # "the control arm" matches neither label: the 5.8% is left out rather than put against
+    # a group (or everyone) it may not belong to.
+    assert [c for c in only(claims(text, tables=TABLE_PLUS), "count")
+            if c["location"]["section"] == "Results 3.1"] == []
+
+
+def test_of_the_n_before_the_figure() -> None:
+    text = "Of the 40 responders, 12 (30.0%) had a durable response."
+    (found,) = only(claims(text), "count")
+    assert fields(found, "count", "denominator") == ("12", "40")
+
+
+def test_share_of_a_subset_is_left_out() -> None:
+    text = "Among patients with brain metastases, 6 (30.0%) responded."
+    assert only(claims(text), "count") == []
+
+
+def test_unlabelled_interval_after_a_labelled_one() -> None:
+    text = ("Median overall survival was 22·0 months (95% CI 19·1–25·2) in the drug A group "
+            "and 10·7 months (8·7–13·6) in the placebo group (HR 0·56 [95% CI 0·45–0·70]; "
+            "p<0·0001).")
+    found = claims(text)
+    assert [fields(c, "estimate", "ci", "group") for c in only(found, "median-ci")] == [
+        ("22.0", ["19.1", "25.2"], "drug-a"), ("10.7", ["8.7", "13.6"], "placebo")]
+    (hr,) = only(found, "hazard-ratio")
+    assert fields(hr, "hr", "ci", "p", "endpoint") == ("0.56", ["0.45", "0.70"], "P < 0.0001",
+                                                       "OS")
+
+
+def test_follow_up_time_is_not_an_endpoint_median() -> None:
+    text = "The median follow-up was 10.5 months (95% CI 9.1–11.8) in the drug A group."
+    assert only(claims(text), "median-ci") == []
+
+
+def test_safety_population_printed_in_a_table_header() -> None:
+    tables = "\n".join([
+        TABLE_PLUS,
+        "TABLE 2 | Adverse events.\t\tDrug A plus chemotherapy (n = 78)\t"
+        "Placebo plus chemotherapy (n = 40)",
+        "\tTerm\tAny grade\tGrade ≥3\tAny grade\tGrade ≥3",
+        "\tAnemia\t39 (50.0)\t6 (7.7)\t10 (25.0)\t2 (5.0)",
+        "",
+    ])
+    text = ("Adverse events of grade 3 or higher occurred in 12 patients (15.4%) in the drug A "
+            "plus chemotherapy group. Men were 40 (50.0%) of the drug A plus chemotherapy "
+            "group.")
+    found = [c for c in only(claims(text, tables=tables), "count")
+             if c["location"]["section"] == "Results 3.1"]
+    by_percent = {c["percent"]: c for c in found}
+    # 12/78 = 15.4%: the adverse-event figure is read against the safety population (78) the
+    # adverse-event table prints; 40/80 = 50.0% against the randomised 80, with low
+    # confidence because the group has two sizes.
+    assert fields(by_percent["15.4"], "denominator", "confidence") == ("drug-a-n78", "medium")
+    assert fields(by_percent["50.0"], "denominator", "confidence") == ("drug-a", "low")
+    assert {f.status for f in audit(text, tables=tables).findings} == {"pass"}

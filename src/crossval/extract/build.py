@@ -8,7 +8,6 @@ Every claim carries ``provenance: extracted``, its ``confidence`` and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from crossval.extract.groups import (
     declare_groups,
     groups_from_headers,
     groups_from_text,
+    label_key,
 )
 from crossval.extract.link import Linker
 from crossval.extract.masking import mask
@@ -128,10 +128,6 @@ def _declare(blocks: tuple[Block, ...], tables: list[ParsedTable],
     return declare_groups(found)
 
 
-def _label_key(label: str) -> str:
-    return " ".join(re.split(r"[\s-]+", label.lower()))
-
-
 def _drop_below(drafts: list[Draft], minimum: str) -> list[Draft]:
     """Drafts at or above ``minimum`` confidence, and no draft whose reference was dropped."""
     rank = {c: i for i, c in enumerate(CONFIDENCES)}
@@ -168,11 +164,12 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     ids = Ids()
     methods = stated_methods((s.text, s.block.section) for s in prose
                              if s.block.kind == "paragraph")
-    names = {_label_key(g.label): g.name for g in groups}
+    sized = {(label_key(g.label if g.size_of is None else index.by_name(g.size_of).label), g.n):
+             g.name for g in groups if g.name != "overall"}
     table_results: list[TableClaims] = []
     for table in parsed:
-        labels = {label: names[_label_key(label)] for label, _ in table.groups
-                  if _label_key(label) in names}
+        labels = {label: sized[(label_key(label), n)] for label, n in table.groups
+                  if (label_key(label), n) in sized}
         tests = table_note_tests(table.block.notes, table.block.section, table.p_mark)
         table_results.append(table_claims(table, labels, ids, tests, methods.table_test()))
     _own, others = study_names(b.text for _, b in prose_blocks)

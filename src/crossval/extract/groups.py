@@ -36,6 +36,9 @@ class Group:
     label: str
     n: int
     line: int
+    #: For a second size of a group (a safety population printed in another table's
+    #: header): the name of the group it is a size of.
+    size_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class GroupIndex:
 
     def __init__(self, groups: Sequence[Group]) -> None:
         self.groups = list(groups)
-        arms = [g for g in self.groups if g.name != OVERALL]
+        arms = [g for g in self.groups if g.name != OVERALL and g.size_of is None]
         ordered = sorted(arms, key=lambda g: len(g.label), reverse=True)
         self._patterns = [
             (g.name, re.compile(rf"(?<![\w-]){_label_pattern(g.label)}(?![\w-]){_AFTER}",
@@ -103,11 +106,21 @@ class GroupIndex:
         for g in arms:
             if sum(1 for h in arms if h.n == g.n) == 1:
                 self._by_n[g.n] = g.name
+        # Words of a label no other label has: "pembrolizumab" for "Pembrolizumab plus
+        # chemotherapy" next to "Placebo plus chemotherapy".
+        words = {g.name: _words(g.label) for g in arms}
+        self._distinctive = {
+            name: own - set().union(*(w for n, w in words.items() if n != name)) - _CONNECTORS
+            for name, own in words.items()}
 
     @property
     def arms(self) -> list[Group]:
-        """The compared groups (the overall population left out)."""
-        return [g for g in self.groups if g.name != OVERALL]
+        """The compared groups (the overall population and second sizes left out)."""
+        return [g for g in self.groups if g.name != OVERALL and g.size_of is None]
+
+    def other_sizes(self, name: str) -> list[Group]:
+        """Further sizes of a group printed in other tables (e.g. its safety population)."""
+        return [g for g in self.groups if g.size_of == name]
 
     def has_overall(self) -> bool:
         """True when an overall population is declared."""
@@ -117,8 +130,15 @@ class GroupIndex:
         """The group called ``name``."""
         return next(g for g in self.groups if g.name == name)
 
-    def mentions(self, text: str) -> list[Mention]:
-        """Every group mention in ``text``, in order, longest label first where they overlap."""
+    def mentions(self, text: str, *, unknown: bool = False) -> list[Mention]:
+        """Every group mention in ``text``, in order, longest label first where they overlap.
+
+        A phrase such as "the pembrolizumab-combination group" names the one group
+        whose label has a word the phrase uses; with ``unknown``, a group phrase
+        that names none of the groups ("the control arm", "arm B") is returned
+        with the empty name, so that a figure next to it is not given to a group
+        it may not belong to.
+        """
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
 
@@ -143,8 +163,36 @@ class GroupIndex:
         if self.has_overall():
             for m in OVERALL_PHRASES.finditer(text):
                 if free(m.start(), m.end()):
+                    taken.append(m.span())
                     found.append(Mention(OVERALL, m.start(), m.end()))
+        for m in _GROUP_PHRASE.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            tokens = _words(m.group("words") or m.group("letter") or "")
+            if tokens <= _NOT_GROUPS:
+                continue
+            named = [n for n, own in self._distinctive.items() if own & tokens]
+            if len(named) == 1:
+                found.append(Mention(named[0], m.start(), m.end()))
+            elif unknown:
+                found.append(Mention("", m.start(), m.end()))
+            taken.append(m.span())
         return sorted(found, key=lambda x: x.start)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[\s/-]+", text.lower()) if w}
+
+
+#: "the pembrolizumab-combination group", "the control arm", "arm B", "cohort 2".
+_GROUP_PHRASE = re.compile(
+    r"\b(?:the|a|an|this|that|each)\s+(?P<words>(?:[\w+/-]+\s+){0,3}?[\w+/-]+)\s+"
+    r"(?:groups?|arms?|cohorts?)\b|\b(?:arm|group|cohort)\s+(?P<letter>[A-Z]|\d{1,2})\b")
+#: Words of a group phrase that name no treatment group ("the two groups", "this cohort").
+_NOT_GROUPS = {"two", "three", "both", "same", "other", "age", "study", "whole", "entire",
+               "total", "overall", "safety", "analysis", "full", "respective", "these", "all",
+               "retrospective", "real-world", "real", "world", "present", "current", "our",
+               "this", "second", "first", "matched", "combined", "pooled"}
 
 
 #: "including 80 in the drug A group and 40 in the placebo group", "80 to the drug A arm".
@@ -184,10 +232,13 @@ def declare_groups(found: Sequence[tuple[str, int, int]]) -> list[Group]:
     groups, so that a percentage of everyone analysed has a denominator.
     """
     seen: dict[str, tuple[str, int, int]] = {}
+    other_sizes: list[tuple[str, int, int]] = []
     for label, n, line in found:
-        key = " ".join(re.split(r"[\s-]+", label.lower()))
+        key = label_key(label)
         if key not in seen:
             seen[key] = (label, n, line)
+        elif seen[key][1] != n and all((label_key(o[0]), o[1]) != (key, n) for o in other_sizes):
+            other_sizes.append((label, n, line))
     entries = list(seen.values())
     names = name_groups([e[0] for e in entries])
     groups = [Group(name, label, n, line) for name, (label, n, line) in zip(names, entries,
@@ -195,4 +246,13 @@ def declare_groups(found: Sequence[tuple[str, int, int]]) -> list[Group]:
     if len(groups) >= 2:
         groups.append(Group(OVERALL, "overall population", sum(g.n for g in groups),
                             min(g.line for g in groups)))
+    by_key = {label_key(g.label): g.name for g in groups}
+    for label, n, line in other_sizes:
+        primary = by_key[label_key(label)]
+        groups.append(Group(f"{primary}-n{n}", f"{label} (n = {n})", n, line, size_of=primary))
     return groups
+
+
+def label_key(label: str) -> str:
+    """A label compared without case and hyphenation ("EGFR-TKI" is "EGFR TKI")."""
+    return " ".join(re.split(r"[\s-]+", label.lower()))

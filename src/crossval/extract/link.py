@@ -169,7 +169,8 @@ class Linker:
         agreeing = [v for v in loose if agrees(estimate, v[0].fields["estimate"])]
         if len(agreeing) == 1:
             return agreeing[0][0], "medium"
-        if exact is not None and group is not None:
+        # Only an endpoint the sentence names makes a disagreeing printing a restatement.
+        if exact is not None and group is not None and r.endpoint_named:
             return exact[0], sure
         return None
 
@@ -252,7 +253,7 @@ class Linker:
         agreeing = [v for v in loose if agrees(estimate, v[0].fields["hr"])]
         if len(agreeing) == 1:
             return agreeing[0][0], "medium"
-        if exact is not None:
+        if exact is not None and r.endpoint_named:
             return exact[0], sure
         return None
 
@@ -361,6 +362,23 @@ class Linker:
                          {"of": target.id, "percent": r.values["percent"]}, confidence=conf,
                          detail="the same share stated twice in one sentence")
 
+    def _sized(self, r: Reading, group: str, sure: str) -> tuple[str, str]:
+        """The group, or its safety-population size when an adverse-event figure has one.
+
+        When a table prints a second size for a group (a safety population), an
+        adverse-event sentence is read against the adverse-event table's size;
+        any other figure of that group may be of either size, so it is a guess.
+        """
+        others = self.groups.other_sizes(group)
+        if not others:
+            return group, sure
+        if _SAFETY.search(r.sentence.text):
+            ae = {n for t in self.tables if t.is_adverse_events for n in t.group_names}
+            safety = [g for g in others if g.name in ae]
+            if len(safety) == 1:
+                return safety[0].name, _confidence(sure, "medium")
+        return group, "low"
+
     def _denominator_text(self, denominator: str) -> str:
         if denominator.isdigit():
             return f"of {denominator}"
@@ -381,22 +399,38 @@ class Linker:
             counted = [x for x, _, _ in earlier if x.values.get("count") is not None]
             return (str(counted[-1].values["count"]), "medium") if counted else (None, "low")
         own = r.study is None
-        if v.get("of_other"):
+        if v.get("of_other") and not (r.group and _of_the_group(r, self.groups)):
             return None, "low"
+        if r.group_how == "unknown":
+            return None, "low"
+        # "Of the 40 responders, 12 (30.0%) ...": the share is of the 40.
+        among = re.match(rf"\s*(?:of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<n>{NUM})\b"
+                         r"[^,;]{0,80},", r.sentence.masked[:r.start], _I)
+        if (among and r.group is None and v.get("count") is not None) or \
+                (among and r.group is None and v.get("elliptical")):
+            assert among is not None
+            return figure(among.group("n")), "medium"
         if own and r.group is not None:
-            return r.group, "high" if r.group_how in ("adjacent", "respectively") else "medium"
+            sure = "high" if r.group_how in ("adjacent", "respectively") else "medium"
+            return self._sized(r, r.group, sure)
         if v.get("elliptical"):
             inherited = [(d, c) for _, d, c in earlier if d is not None]
             if inherited:
                 return inherited[-1][0], "medium"
         text = r.sentence.text
         section = r.sentence.block.text_section
+        if v.get("population_in"):
+            return None, "low"
         if own and not section.startswith("Introduction") and not _SUBSET.search(text[:r.start]) \
                 and (v.get("own_population") or v.get("elliptical") or v.get("after_noun")
                      or v.get("count") is not None):
             overall = self._overall()
             if overall is not None:
-                return overall, "medium"
+                # "of our patients" says whose share it is; otherwise the overall population is
+                # a guess (a safety population may be smaller), so a mismatch only warns.
+                sure = "medium" if v.get("own_population") or len(self.groups.arms) == 1 \
+                    else "low"
+                return overall, sure
         population = _population(r)
         if population is not None:
             return population, "medium"
@@ -471,12 +505,14 @@ class Linker:
             n_text = v.get("n")
             if group is None and n_text is None:
                 continue
-            n = int(n_text) if n_text else self.groups.by_name(str(group)).n
             fields: dict[str, Any] = {}
             confidence = "high" if r.group_how in ("adjacent", "respectively") or n_text \
                 else "medium"
+            if group is not None and not n_text:
+                group, confidence = self._sized(r, group, confidence)
+            n = int(n_text) if n_text else self.groups.by_name(str(group)).n
             note = None
-            if v.get("count") is not None:
+            if v.get("count") is not None and int(v["count"]) <= n:
                 fields["count"] = v["count"]
             else:
                 parts = self._response_parts(rate_before(r.sentence, r.start), group, responses)
@@ -684,8 +720,11 @@ class Linker:
                      confidence="medium", detail="median age")
 
 
-_SUBSET = re.compile(r"\b(?:among|of those|subgroup|in patients with|of patients with|"
-                     r"in those with)\b", _I)
+_SAFETY = re.compile(r"\b(?:adverse|AEs?|TRAEs?|toxicit|side effects?|safety|grade\s*(?:≥|3|[IV]))",
+                     _I)
+_SUBSET = re.compile(
+    r"\b(?:among|of those|subgroups?|(?:in|of) (?:the )?(?:patients|those|participants) "
+    r"(?:with|who|aged|older|younger|without|receiving|treated|having))\b", _I)
 _STOP = {"a", "an", "the", "disease", "of", "with", "their", "any", "to", "from", "who", "that",
          "patients", "patient", "had", "has", "have", "were", "was", "in", "on", "and"}
 
@@ -712,6 +751,14 @@ def _outcome(r: Reading, resolved: list[tuple[Reading, str | None, str]]) -> fro
                    clause[verbs[-1].end():])[0]
     words = re.findall(r"[a-z0-9]+", obj.lower())
     return frozenset(_stem(w) for w in words if w not in _STOP)
+
+
+def _of_the_group(r: Reading, groups: GroupIndex) -> bool:
+    """"257 (62.7%) of the drug A group": the share is of the group named right after it."""
+    after = r.sentence.text[r.end:]
+    following = [m for m in groups.mentions(after) if m.name == r.group]
+    return bool(following) and bool(re.fullmatch(r"\s*(?:patients\s+)?of\s+(?:the\s+)?",
+                                                  after[:following[0].start]))
 
 
 def _population(r: Reading) -> str | None:

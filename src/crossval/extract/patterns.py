@@ -61,17 +61,23 @@ CI = re.compile(
     rf"(?P<lvl>\d{{2}}(?:\.\d+)?)\s?%\s*(?:CI|CIs|C\.I\.|confidence intervals?)\s*[,:]?\s*"
     rf"(?:was\s+|of\s+|=\s*)?(?P<lo>-?{NUM})\s*(?P<lop>%)?\s*(?:{UNIT}\s*)?"
     rf"(?:{DASH}|\bto\b|,)\s*(?P<hi>-?{NUM})\s*(?P<hip>%)?(?:\s*{UNIT}\b)?", _I)
+_UNLABELLED_CI = re.compile(
+    rf"[(\[]\s*(?P<lo>-?{NUM})\s*%?\s*(?:{DASH}|\bto\b)\s*(?P<hi>-?{NUM})\s*%?\s*"
+    rf"(?:{UNIT}\s*)?[)\]]", _I)
 _ESTIMATE_BEFORE_CI = re.compile(
-    rf"(?:(?P<x>{COUNT})\s*(?:/\s*(?P<xn>{NUM})\s*)?(?:{NOUN}\s*)?[(\[]\s*)?"
+    rf"(?:(?P<x>{COUNT})(?:\s*/\s*(?P<xn>{NUM})|\s+of\s+(?:the\s+)?(?P<xo>{NUM}))?\s*"
+    rf"(?:{NOUN}\s*)?[(\[]\s*)?"
     rf"(?P<est>-?{NUM})\s*(?P<pct>%|\s(?:percent)\b)?\s*(?P<unit>{UNIT}\b)?\s*"
     rf"(?:[(\[]\s*(?P<fx>{NUM})\s*/\s*(?P<fn>{NUM})\s*[;,]\s*|[(\[,;]\s*)?$", _I)
-_HR_BEFORE = re.compile(r"(?:hazard ratio|\bHR\b)(?:\s*[\[(]HR[\])])?\s*(?:=|:|of|was|,)?\s*$", _I)
+#: "HR =", "hazard ratio [HR] =", "hazard ratio for disease progression or death,".
+_HR_BEFORE = re.compile(r"(?:hazard ratio|\bHR\b)(?:\s*[\[(]HR[\])])?"
+                        r"(?:\s+(?:for|of)\s+[a-z][\w\s-]{0,60}?)?\s*(?:=|:|of|was|,)?\s*$", _I)
 _OTHER_RATIO_BEFORE = re.compile(
     r"(?:odds ratio|\bOR\b|risk ratio|relative risk|\bRR\b|rate ratio|mean difference|"
     r"\bMD\b|difference)\s*(?:[\[(]\w+[\])])?\s*(?:=|:|of|was|,)?\s*$", _I)
 _P_AFTER = re.compile(
-    r"^\s*[;,]\s*(?:(?:two-sided |stratified |unstratified )?log[- ]?rank(?:\s+test)?[,:]?\s*|"
-    r"Wald(?:\s+test)?[,:]?\s*)?", _I)
+    r"^\s*[\])]?\s*[;,]\s*(?:(?:two-sided |stratified |unstratified )?log[- ]?rank"
+    r"(?:\s+test)?[,:]?\s*|Wald(?:\s+test)?[,:]?\s*)?", _I)
 _HR_ALONE = re.compile(
     rf"(?:hazard ratio|\bHR\b)(?:\s*[\[(]HR[\])])?\s*(?:=|:|of|was|,)?\s*(?P<hr>{NUM})", _I)
 _QUALIFIED = re.compile(
@@ -88,8 +94,8 @@ _VERBS = (r"had|has|have|were|was|developed|experienced|showed|achieved|received
           r"progressed|relapsed|attained|displayed|exhibited")
 _SUBSET = re.compile(r"\b(?:among|of those|subgroup|in patients with|of patients with|"
                      r"in those with)\b", _I)
-_OWN_POPULATION = re.compile(r"^\s+of\s+(?:our|the|all|these|the study)\s+patients\b"
-                             r"(?!\s+(?:with|who|in|receiving|treated|on)\b)", _I)
+_OWN_POPULATION = re.compile(r"^\s+of\s+(?:(?:our|the|all|these|the study)\s+)?patients\b"
+                             r"(?!\s+(?:with|who|receiving|treated|on)\b)", _I)
 _DIFFERENCE = re.compile(
     rf"(?P<v>{NUM})[- ](?:month|week|day|year)s?\s+(?:(?:median\s+)?[\w-]+\s+)?"
     r"(?P<what>extension|gain|improvement|prolongation|increase|benefit|advantage|difference)\b",
@@ -206,32 +212,47 @@ def _is_whole(text: str | None) -> bool:
     return text is not None and "." not in text
 
 
+def _intervals(m: str) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, lower, upper, level) of every CI in a masked sentence.
+
+    After a labelled "95% CI", a bare "(8.7–13.6)" following another estimate
+    of the sentence is read as a CI at the same level (the style of "22.0
+    months (95% CI 19.1–25.2) ... and 10.7 months (8.7–13.6)").
+    """
+    found = [(c.start(), c.end(), c.group("lo"), c.group("hi"), figure(c.group("lvl")))
+             for c in CI.finditer(m)]
+    if found:
+        first, level = found[0][0], found[0][4]
+        for u in _UNLABELLED_CI.finditer(m, first):
+            if all(u.end() <= a or u.start() >= b for a, b, *_ in found):
+                found.append((u.start(), u.end(), u.group("lo"), u.group("hi"), level))
+    return sorted(found)
+
+
 def read_cis(sent: Sentence, taken: _Taken) -> list[Reading]:
     """Estimates with a confidence interval: proportions, medians, hazard ratios."""
     m = sent.masked
     out = []
-    for ci in CI.finditer(m):
-        before = m[:ci.start()]
+    for ci_start, ci_end, lo, hi, level in _intervals(m):
+        before = m[:ci_start]
         est = _ESTIMATE_BEFORE_CI.search(before)
         if not est:
             continue
         start = est.start("est") if est.group("x") is None else est.start("x")
         head = m[:est.start("est")]
-        values: dict[str, Any] = {
-            "estimate": est.group("est"), "ci": (ci.group("lo"), ci.group("hi")),
-            "conf_level": figure(ci.group("lvl")),
-        }
+        values: dict[str, Any] = {"estimate": est.group("est"), "ci": (lo, hi),
+                                  "conf_level": level}
         if _HR_BEFORE.search(head):
             hr_kw = re.search(r"(?:hazard ratio|\bHR\b)[^()]*$", head, _I)
             start = hr_kw.start() if hr_kw else start
-            end = ci.end()
-            after = m[ci.end():]
+            end = ci_end
+            after = m[ci_end:]
             pre = _P_AFTER.match(after)
             if pre:
                 pm = P_VALUE.match(after, pre.end())
                 if pm:
                     values["p"] = read_p(pm).text
-                    end = ci.end() + pm.end()
+                    end = ci_end + pm.end()
             kind = "hr"
         elif _OTHER_RATIO_BEFORE.search(head):
             continue
@@ -242,13 +263,15 @@ def read_cis(sent: Sentence, taken: _Taken) -> list[Reading]:
                 values["count"], values["n"] = est.group("fx"), est.group("fn")
             elif est.group("x") and _is_whole(est.group("x")):
                 values["count"] = figure(est.group("x"))
-                if est.group("xn"):
-                    values["n"] = est.group("xn")
-            end = ci.end()
+                if est.group("xn") or est.group("xo"):
+                    values["n"] = figure(est.group("xn") or est.group("xo"))
+            end = ci_end
         elif est.group("unit"):
+            if not _median_of_endpoint(sent, est.start("est")):
+                continue  # a follow-up time, a duration of treatment: not an endpoint's median
             kind = "time"
             values["unit"] = _unit(est.group("unit"))
-            end = ci.end()
+            end = ci_end
         else:
             continue
         if not taken.free(start, end):
@@ -256,6 +279,18 @@ def read_cis(sent: Sentence, taken: _Taken) -> list[Reading]:
         taken.take(start, end)
         out.append(Reading(kind, sent, start, end, values))
     return out
+
+
+def _median_of_endpoint(sent: Sentence, start: int) -> bool:
+    """True when the last "median" before ``start`` introduces an endpoint ("median PFS")."""
+    medians = list(re.finditer(r"\bmedian\b", sent.text[:start], _I))
+    if not medians:
+        return False
+    between = sent.text[medians[-1].end():start]
+    if re.search(r"\bfollow[- ]?up\b|\bduration of (?:treatment|therapy|exposure)\b|"
+                 r"\btime to (?:response|onset)\b|\bage\b|\bdose\b", between, _I):
+        return False
+    return bool(endpoint_mentions(between) or re.search(r"\bsurvival\b", between, _I))
 
 
 def _unit(text: str) -> str:
@@ -368,6 +403,8 @@ def read_counts(sent: Sentence, taken: _Taken) -> list[Reading]:
             "form": "p", "count": None, "percent": p, "n": None, "them": False,
             "elliptical": bool(re.fullmatch(_VERBS, word)),
             "own_population": bool(_OWN_POPULATION.match(after)),
+            # "of the patients in the X group" is a group's share, never the whole population's.
+            "population_in": bool(re.match(r"^\s+of\s+\w+\s+patients\s+in\b", after, _I)),
             "after_noun": bool(re.search(rf"\b{NOUN}\s*[(\[]\s*$", before, _I)),
         }
         taken.take(a, b)
@@ -382,8 +419,7 @@ def read_medians(sent: Sentence, taken: _Taken) -> list[Reading]:
     for trigger in re.finditer(r"\bmedian\b", m, _I):
         for value in _MEDIAN_VALUE.finditer(m, trigger.end()):
             a, b = value.span()
-            between = sent.text[trigger.end():a]
-            if not (endpoint_mentions(between) or re.search(r"\bsurvival\b", between, _I)):
+            if not _median_of_endpoint(sent, a):
                 break
             if re.search(r"\bmedian\b", m[trigger.end():a], _I):
                 break  # the next trigger reads it
@@ -553,24 +589,27 @@ _FIGURE_KINDS = ("count", "proportion", "time", "hr")
 def _mention_for(r: Reading, figures: list[Reading], mentions: list[Mention],
                  respectively: dict[int, str]) -> tuple[str | None, str | None]:
     if id(r) in respectively:
-        return respectively[id(r)], "respectively"
+        return respectively[id(r)] or None, "respectively" if respectively[id(r)] else "unknown"
     i = figures.index(r)
     next_start = figures[i + 1].start if i + 1 < len(figures) else len(r.sentence.text)
     prev_end = figures[i - 1].end if i > 0 else 0
     following = [x for x in mentions if r.end <= x.start < next_start]
-    if following:
-        return following[0].name, "adjacent"
     preceding = [x for x in mentions if prev_end <= x.start and x.end <= r.start]
-    if preceding:
-        return preceding[-1].name, "adjacent"
-    distinct = _distinct([x.name for x in mentions])
-    if len(distinct) == 1:
-        return distinct[0], "sentence"
-    # A list "A (12.0%), B (5.0%) and C (5.0%) in the X group": the group after the list.
     later = [x for x in mentions if x.start >= r.end]
-    if later and ";" not in r.sentence.text[r.end:later[0].start]:
-        return later[0].name, "list"
-    return None, None
+    distinct = _distinct([x.name for x in mentions])
+    if following:
+        chosen, how = following[0], "adjacent"
+    elif preceding:
+        chosen, how = preceding[-1], "adjacent"
+    elif len(distinct) == 1:
+        chosen, how = mentions[0], "sentence"
+    elif later and ";" not in r.sentence.text[r.end:later[0].start]:
+        # A list "A (12.0%), B (5.0%) and C (5.0%) in the X group": the group after the list.
+        chosen, how = later[0], "list"
+    else:
+        return None, None
+    # A group the paper's groups do not match ("the control arm"): nobody's denominator.
+    return (chosen.name, how) if chosen.name else (None, "unknown")
 
 
 def _respectively(figures: list[Reading], mentions: list[Mention], text: str) -> dict[int, str]:
@@ -593,7 +632,7 @@ def _respectively(figures: list[Reading], mentions: list[Mention], text: str) ->
 def settle(readings: list[Reading], sent: Sentence, groups: GroupIndex, *,
            others: set[str], own_default: bool, carried_endpoint: str | None) -> list[Reading]:
     """Each reading with its group, study and endpoint filled in."""
-    mentions = groups.mentions(sent.text)
+    mentions = groups.mentions(sent.text, unknown=True)
     figures = sorted((r for r in readings if r.kind in _FIGURE_KINDS), key=lambda r: r.start)
     respectively = _respectively(figures, mentions, sent.text)
     endpoints = endpoint_mentions(sent.text)

@@ -25,7 +25,7 @@ _TOP_NAMES = (
 SKIPPED_SECTIONS = ("References", "Acknowledgements", "Funding")
 
 _ABSTRACT_HEADS = re.compile(
-    r"^\s*(abstract|objectives?|background|aims?|purpose|methods?|materials and methods|"
+    r"^\s*(abstract|summary|objectives?|background|aims?|purpose|methods?|materials and methods|"
     r"patients and methods|results?|findings|conclusions?|interpretation|keywords?)\s*:?\s*$",
     re.IGNORECASE,
 )
@@ -80,6 +80,14 @@ def _top_name(title: str) -> str:
     return " ".join(w.capitalize() if w.isupper() else w for w in title.split())
 
 
+def _is_subheading(line: str) -> bool:
+    """A short unnumbered heading inside a section ("Efficacy", "Adverse events")."""
+    text = line.strip()
+    words = text.split()
+    return (0 < len(words) <= 4 and text[0].isupper() and not re.search(r"[\d.,;:%()]", text)
+            and "\t" not in line)
+
+
 def _is_heading_text(title: str) -> bool:
     words = title.split()
     return 0 < len(words) <= 12 and not title.rstrip().endswith((".", ",", ";")) \
@@ -88,10 +96,11 @@ def _is_heading_text(title: str) -> bool:
 
 @dataclass
 class _State:
-    section: str = "Abstract"
+    section: str = "Text"
     part: str | None = None
     tops: dict[str, str] = field(default_factory=dict)
     body_started: bool = False
+    abstract_results_seen: bool = False
     figure_count: int = 0
 
 
@@ -160,18 +169,27 @@ class _Splitter:
             else:
                 st.section = f"{st.tops.get(top, 'Section')} {number}"
             return True
-        if not st.body_started and _ABSTRACT_HEADS.match(line):
-            word = line.strip().rstrip(":").strip()
-            if word.lower() == "introduction":
+        word = line.strip().rstrip(":").strip()
+        if not st.body_started:
+            # "Background" after the abstract's results opens the body, as "Introduction" does.
+            if word.lower() == "introduction" or (word.lower() == "background"
+                                                  and st.abstract_results_seen):
                 st.body_started = True
-                st.section = "Introduction"
+                st.section, st.part = "Introduction", None
                 return True
-            st.section = "Abstract"
-            st.part = None if word.lower() == "abstract" else word.capitalize()
-            return True
-        if st.body_started and _BODY_HEADS.match(line):
-            st.section = _top_name(line.strip().rstrip(":"))
+            if _ABSTRACT_HEADS.match(line):
+                st.section = "Abstract"
+                st.part = None if word.lower() in ("abstract", "summary") else word.capitalize()
+                if word.lower().startswith(("result", "finding", "conclusion", "interpret")):
+                    st.abstract_results_seen = True
+                return True
+            return False
+        if _BODY_HEADS.match(line):
+            st.section = _top_name(word)
             st.part = None
+            return True
+        if _is_subheading(line):
+            st.part = word
             return True
         return False
 

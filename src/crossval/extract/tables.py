@@ -198,6 +198,8 @@ class TableClaims:
     medians: dict[str, dict[str, str]]
     name: str
     is_adverse_events: bool
+    #: The claims-file names of the table's groups.
+    group_names: tuple[str, ...] = ()
 
 
 def _complete(levels: tuple[BodyRow, ...], group: str) -> bool:
@@ -305,7 +307,8 @@ def table_claims(table: ParsedTable, names: dict[str, str], ids: Ids,
     if threshold and table.is_adverse_events:
         draft("table-threshold", {"table": section, "percent": threshold.group("p")}, None,
               table.block.line, table.block.text, "inclusion threshold")
-    return TableClaims(drafts, levels_index, terms, medians, section, table.is_adverse_events)
+    return TableClaims(drafts, levels_index, terms, medians, section, table.is_adverse_events,
+                       tuple(names[g] for g in labels))
 
 
 def _p_value_claim(draft: Any, ch: Characteristic, table_from: str, tests: TableTests,
