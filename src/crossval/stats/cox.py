@@ -140,7 +140,16 @@ def cox_ph(
     _check_rank(at_zero.information, names)
     fit = _newton_raphson(rs, ties, at_zero)
 
-    naive_var = _inverse(fit.info.information)
+    try:
+        naive_var = _inverse(fit.info.information)
+    except linalg.LinAlgError:
+        # only after a monotone likelihood: the information vanished in floating point
+        raise InputError(
+            "the information matrix is singular where the fit stopped: the likelihood is "
+            f"monotone in the covariates {', '.join(map(repr, names))} (an estimate "
+            "is infinite; R reports 'Ran out of iterations' with huge standard errors); "
+            "remove or combine the covariates that separate the events"
+        ) from None
     var = naive_var
     robust_se = None
     robust_score = robust_score_p = None
@@ -156,7 +165,12 @@ def cox_ph(
     crit = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(over="ignore"):  # an infinite bound is the honest answer
         hr_ci = np.exp(np.column_stack((beta - crit * se_used, beta + crit * se_used)))
-    wald = float(beta @ linalg.solve(var, beta, assume_a="pos"))
+    try:
+        wald = float(beta @ linalg.solve(var, beta, assume_a="pos"))
+    except linalg.LinAlgError:
+        # var is singular in floating point after a monotone likelihood sent a
+        # coefficient far out; R's coxph.wtest drops such directions, as pinv does
+        wald = float(beta @ np.linalg.pinv(var, hermitian=True) @ beta)
     u0 = at_zero.gradient
     score = float(u0 @ linalg.solve(at_zero.information, u0, assume_a="pos"))
     loglik = (at_zero.loglik, fit.info.loglik)
@@ -308,7 +322,11 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
         if cur_step is None:
             worse = True
         else:
-            if not r_checked and abs(1.0 - best.loglik / cur.loglik) <= R_EPS:
+            # coxfit6's fabs(1 - loglik/newlk) is inf or nan, never <= eps, when
+            # newlk is 0 (a monotone likelihood driven to its supremum)
+            if not r_checked and cur.loglik != 0.0 and abs(
+                1.0 - best.loglik / cur.loglik
+            ) <= R_EPS:
                 # where R (eps = 1e-9) would stop: its infinite-coefficient check
                 r_checked = True
                 infinite = _infinite_coefficients(new, cur_step)
