@@ -333,6 +333,14 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
                 if infinite:
                     return _Fit(new, cur, iteration, False, infinite)
             if float(cur.gradient @ cur_step) <= NEWTON_DECREMENT_TOL:
+                if not r_checked:
+                    # R's relative test never held: the log-likelihood is creeping
+                    # up to its supremum 0 (every event explained), where the
+                    # decrement vanishes although the steps do not; R runs out
+                    # of iterations there
+                    infinite = _infinite_coefficients(new, cur_step)
+                    if infinite:
+                        return _Fit(new, cur, iteration, False, infinite)
                 # one more Newton step from here changes beta by < 1e-10 SE; the
                 # information is kept from this point (its change is of that order)
                 return _Fit(new + cur_step, cur, iteration, True, [])
