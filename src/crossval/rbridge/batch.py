@@ -8,14 +8,16 @@ over the cases, defined once below; no data ever enters the code text) and
 reads back a few vectors. Every case keeps its own warnings, and an R error
 in one case is reported for that case only.
 
-Measured on a 2-core CI machine (R 4.2.2, rpy2 3.5.17), per case, warm
-session: ``r_binom_ci`` (clopper-pearson) ~0.65 ms one by one, ~0.2 ms
-batched over 1000 cases, of which R's own ``binom.test`` takes ~0.1 ms;
-``r_chi2_test`` ~1.7 ms against ~0.25 ms; ``r_fisher_exact`` ~1.8 ms against
-~1.6 ms, since R's ``fisher.test`` (its ``uniroot`` for the odds-ratio
-interval) dominates there. ``tests/test_rbridge_oracle.py`` checks that the
-batched answers and warnings equal the one-by-one answers, and that
-batching is faster.
+Measured as CPU time per case (R runs in this process; wall time on a
+shared 2-core machine varies 2-3x with other jobs), R 4.2.2, rpy2 3.5.17,
+warm session, 300-1000 cases: ``r_binom_ci`` (binom.test) 0.8-1.6 ms one by
+one against 0.13-0.33 ms batched; ``prop.test`` intervals 0.7-0.9 ms
+against ~0.2 ms; ``r_chi2_test`` (2x2) ~1.4 ms against ~0.17 ms;
+``r_fisher_exact`` (2x2) ~1.5 ms against ~0.55 ms (R's ``uniroot`` for the
+odds-ratio interval dominates there). The first batched call of a session
+also pays ~0.3 s while R compiles the loop. ``tests/test_rbridge_oracle.py``
+checks that batched answers and warnings equal the one-by-one ones and that
+batching is faster (``-s`` prints the timings).
 """
 
 from __future__ import annotations
