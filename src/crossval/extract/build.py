@@ -33,7 +33,7 @@ from crossval.extract.numbers import normalize
 from crossval.extract.patterns import (
     Reading,
     Sentence,
-    _Taken,
+    Taken,
     last_endpoint,
     read_cis,
     read_counts,
@@ -80,13 +80,6 @@ class Extraction:
             "claims": [d.as_claim() for d in self.drafts],
         }
 
-    def counts(self) -> dict[str, int]:
-        """How many claims of each type were extracted."""
-        out: dict[str, int] = {}
-        for d in self.drafts:
-            out[d.type] = out.get(d.type, 0) + 1
-        return out
-
 
 def _sentences_of(blocks: Iterable[tuple[int, Block]]) -> list[Sentence]:
     out = []
@@ -100,7 +93,7 @@ def _sentences_of(blocks: Iterable[tuple[int, Block]]) -> list[Sentence]:
 
 def _read(sent: Sentence, groups: GroupIndex) -> list[Reading]:
     """Every reader on one sentence, most specific first."""
-    taken = _Taken()
+    taken = Taken()
     readings: list[Reading] = []
     power = read_power(sent, groups)
     readings += read_cis(sent, taken)
@@ -119,8 +112,7 @@ def _read(sent: Sentence, groups: GroupIndex) -> list[Reading]:
     return readings
 
 
-def _declare(blocks: tuple[Block, ...], tables: list[ParsedTable],
-             prose: list[Sentence]) -> list[Group]:
+def _declare(tables: list[ParsedTable], prose: list[Sentence]) -> list[Group]:
     cells = [(cell, row.line) for t in tables for row in t.block.rows[:1] for cell in row.cells]
     found = groups_from_headers(cells)
     if not found:
@@ -155,7 +147,7 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     parsed = [parse_table(b) for b in blocks if b.kind == "table"]
     prose_blocks = [(i, b) for i, b in enumerate(blocks) if b.kind in ("paragraph", "legend")]
     prose = _sentences_of(prose_blocks)
-    groups = _declare(blocks, parsed, prose)
+    groups = _declare(parsed, prose)
     if not groups:
         raise InputError(f"{source}: no groups found; crossval extract needs table headers "
                          "such as 'Drug A (n = 100)' or text such as '80 in the drug A group "

@@ -52,10 +52,6 @@ def _priority(r: Reading) -> tuple[int, int, int, int]:
     return rank, r.sentence.block_index, r.sentence.index, r.start
 
 
-def _detail(r: Reading, what: str) -> str:
-    return what
-
-
 def _confidence(*levels: str) -> str:
     order = {"high": 0, "medium": 1, "low": 2}
     return max(levels, key=order.__getitem__)
@@ -792,11 +788,7 @@ def _terms_in(segment: str, terms: dict[str, str]) -> list[tuple[str, str, str |
                 found.append((m.start(), segment[m.start():m.end()], key,
                               pct.group("p") if pct else None))
     found.sort()
-    return [(_canonical(key, terms), key, p) for _, _, key, p in found]
-
-
-def _canonical(key: str, terms: dict[str, str]) -> str:
-    return terms[key]
+    return [(terms[key], key, p) for _, _, key, p in found]
 
 
 def _implied_count(percent: str, n: int) -> str | None:

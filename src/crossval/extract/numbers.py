@@ -86,11 +86,6 @@ def figure(text: str) -> str:
     return str(value)
 
 
-def value_of(text: str) -> float:
-    """The numeric value of a printed number (digits or words)."""
-    return float(figure(text))
-
-
 @dataclass(frozen=True)
 class PrintedP:
     """A p-value as printed: the relation and the number, e.g. ``("<", "0.0001")``."""

@@ -22,7 +22,6 @@ from crossval.extract.numbers import (
     NUM,
     P_VALUE,
     WORD_NUM,
-    PrintedP,
     figure,
     read_p,
 )
@@ -191,7 +190,7 @@ class Reading:
         return ("…" if a > 0 else "") + text + ("…" if b < len(s) else "")
 
 
-class _Taken:
+class Taken:
     """Spans of a sentence already read."""
 
     def __init__(self) -> None:
@@ -229,7 +228,7 @@ def _intervals(m: str) -> list[tuple[int, int, str, str, str]]:
     return sorted(found)
 
 
-def read_cis(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_cis(sent: Sentence, taken: Taken) -> list[Reading]:
     """Estimates with a confidence interval: proportions, medians, hazard ratios."""
     m = sent.masked
     out = []
@@ -301,7 +300,7 @@ def _unit(text: str) -> str:
     return t
 
 
-def read_hr_alone(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_hr_alone(sent: Sentence, taken: Taken) -> list[Reading]:
     """A hazard ratio printed without its CI ("with a hazard ratio of 0.38")."""
     out = []
     for m in _HR_ALONE.finditer(sent.masked):
@@ -311,7 +310,7 @@ def read_hr_alone(sent: Sentence, taken: _Taken) -> list[Reading]:
     return out
 
 
-def read_reductions(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_reductions(sent: Sentence, taken: Taken) -> list[Reading]:
     """"A 62% reduction in the risk of progression", "reduced the risk of death by 30%"."""
     if not re.search(r"\b(?:risk|hazard|HR)\b", sent.text, _I):
         return []
@@ -326,7 +325,7 @@ def read_reductions(sent: Sentence, taken: _Taken) -> list[Reading]:
     return out
 
 
-def read_differences(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_differences(sent: Sentence, taken: Taken) -> list[Reading]:
     """"A 3.8-month extension of median PFS", "extended the median PFS by 3 months"."""
     out = []
     for pattern in (_DIFFERENCE, _DIFFERENCE_BY):
@@ -346,7 +345,7 @@ def read_differences(sent: Sentence, taken: _Taken) -> list[Reading]:
     return out
 
 
-def read_counts(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_counts(sent: Sentence, taken: Taken) -> list[Reading]:
     """Counts with percentages and percentages with their population."""
     m = sent.masked
     out = []
@@ -412,7 +411,7 @@ def read_counts(sent: Sentence, taken: _Taken) -> list[Reading]:
     return out
 
 
-def read_medians(sent: Sentence, taken: _Taken) -> list[Reading]:
+def read_medians(sent: Sentence, taken: Taken) -> list[Reading]:
     """Medians printed without a CI after "median PFS", "median survival" and the like."""
     m = sent.masked
     out = []
@@ -433,7 +432,7 @@ def read_medians(sent: Sentence, taken: _Taken) -> list[Reading]:
     return out
 
 
-def read_events(sent: Sentence, taken: _Taken, groups: GroupIndex) -> list[Reading]:
+def read_events(sent: Sentence, taken: Taken, groups: GroupIndex) -> list[Reading]:
     """Event counts: "86 and 40 PFS events ... respectively", "86 cases of progressive disease"."""
     m = sent.masked
     out = []
@@ -664,8 +663,3 @@ def last_endpoint(sent: Sentence, current: str | None) -> str | None:
     """The endpoint a later sentence of the same block inherits."""
     found = endpoint_mentions(sent.text)
     return found[-1].name if found else current
-
-
-def p_values_in(text: str) -> list[PrintedP]:
-    """Every p-value printed in ``text``."""
-    return [read_p(m) for m in P_VALUE.finditer(text)]

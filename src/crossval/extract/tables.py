@@ -218,6 +218,11 @@ def _complete(levels: tuple[BodyRow, ...], group: str) -> bool:
     return abs(total - 100.0) <= tolerance + 1e-9
 
 
+def _count(cell: str | None) -> int:
+    m = CELL.match(cell or "")
+    return int(m.group("count")) if m else 0
+
+
 def _cell(cells: dict[str, dict[str, str]], label: str, role: str) -> str | None:
     value = cells.get(label, {}).get(role)
     return value if value is not None and CELL.match(value) else None
@@ -326,8 +331,7 @@ def _p_value_claim(draft: Any, ch: Characteristic, table_from: str, tests: Table
     if stated.ambiguous:
         confidence = "low"
         # "chi-square or Fisher as appropriate": Fisher when an expected count is below 5.
-        counts = [[int(CELL.match(_cell(lv.cells, g, "value") or "0").group("count"))  # type: ignore[union-attr]
-                   for lv in ch.levels] for g in groups]
+        counts = [[_count(_cell(lv.cells, g, "value")) for lv in ch.levels] for g in groups]
         total = sum(map(sum, counts))
         cols = [sum(c[j] for c in counts) for j in range(len(ch.levels))]
         small = any(sum(row) * col / total < 5 for row in counts for col in cols if total)
