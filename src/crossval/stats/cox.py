@@ -135,9 +135,12 @@ def cox_ph(
     names = inputs.names
     n = int(inputs.time.size)
     n_events = int(inputs.event.sum())
+    # what the information of each covariate would be if it varied within the
+    # risk sets as much as overall: the yardstick for "does not vary" below
+    spread = float(inputs.weights @ inputs.event) * np.var(inputs.x, axis=0)
     del inputs  # the sorted copy in rs is all the fit needs; large n halves peak memory
     at_zero = evaluate(rs, np.zeros(p), ties)
-    _check_rank(at_zero.information, names)
+    _check_rank(at_zero.information, names, spread)
     fit = _newton_raphson(rs, ties, at_zero)
 
     try:
@@ -239,7 +242,9 @@ def _fix_counting_times(inputs: CoxInputs) -> CoxInputs:
     return dataclasses.replace(inputs, time=time, start=start)
 
 
-def _check_rank(info: FloatArray, names: tuple[str, ...]) -> None:
+def _check_rank(
+    info: FloatArray, names: tuple[str, ...], spread: FloatArray | None = None
+) -> None:
     """Refuse covariates that are constant or collinear within the risk sets.
 
     The information matrix has the same null space at every finite beta, so
@@ -249,7 +254,11 @@ def _check_rank(info: FloatArray, names: tuple[str, ...]) -> None:
     diag = np.diag(info).copy()
     scale = diag.max()
     for j, v in enumerate(diag):
-        if not v > COLLINEAR_TOL * max(scale, 1e-300):
+        # relative to the largest information, and to the covariate's own overall
+        # spread: alone, a covariate constant within every risk set has an
+        # information of round-off size only, which is its own maximum
+        own = 0.0 if spread is None else float(spread[j])
+        if not v > COLLINEAR_TOL * max(scale, own, 1e-300):
             raise InputError(
                 f"covariate {names[j]!r} does not vary within the risk sets (it is constant, "
                 "or constant within every stratum), so its coefficient is not identifiable "
