@@ -82,6 +82,19 @@ def test_cox_likelihood_creeping_to_zero_is_not_converged(ties: str) -> None:
     assert "monotone" in fit.note and "'x1'" in fit.note
 
 
+@pytest.mark.parametrize("ties", ["efron", "breslow", "exact"])
+def test_cox_covariate_constant_within_the_only_risk_set_is_refused(ties: str) -> None:
+    # test_cox_matches_coxph (thorough): every event happens at t = 3, where
+    # only subjects with x1 = 1 are at risk. The information is 0 in exact
+    # arithmetic but 1.8e-15 after round-off, and with one covariate the
+    # check relative to the largest information passed it: crossval reported
+    # a converged fit with SE 2.4e7 where R runs out of iterations.
+    time = [2.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 1.0, 1.0, 3.0, 2.0, 3.0, 3.0]
+    event = [0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1]
+    with pytest.raises(InputError, match="covariate 'x1' does not vary within the risk sets"):
+        cox_ph(time, event, [float(e) for e in event], ties=ties)
+
+
 # ------------------------------------------------------------------ binomial
 
 
