@@ -729,11 +729,19 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def rows_from_json(result: dict[str, Any]) -> list[SurvivalRow]:
+    return [
+        SurvivalRow(r["n"], r["method"], r["input_bytes"],
+                    {k: EngineTiming(**v) for k, v in r["engines"].items()}, r["ratio_to_r"])
+        for r in result["survival"]
+    ]
+
+
 def render(result: dict[str, Any], rows: Sequence[SurvivalRow]) -> str:
     m = result["machine"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy {m['numpy']}, "
-        f"scipy {m['scipy']}, R {m.get('r', 'n/a')} with survival {m.get('survival', 'n/a')}, "
+        f"scipy {m['scipy']}, {m.get('r', 'no R')} with survival {m.get('survival', 'n/a')}, "
         f"lifelines {m.get('lifelines')}, statsmodels {m.get('statsmodels')}; "
         f"load average {m['load_average_start'][0]:.1f} at start.",
         f"Command: {result['command']}",
@@ -789,8 +797,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="skip a third-party fit expected to take longer (s; default %(default)s)")
     ap.add_argument("--out", default=str(HERE / "results" / "latest.json"),
                     help="JSON results (default benchmarks/results/latest.json)")
+    ap.add_argument("--render", metavar="JSON",
+                    help="print the tables of an earlier run's JSON and exit")
     ap.add_argument("--probe-rss", nargs=2, metavar=("N", "METHOD"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.render:
+        earlier = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        print(render(earlier, rows_from_json(earlier)))
+        return 0
     if args.probe_rss:
         print(json.dumps(probe_rss(int(args.probe_rss[0]), args.probe_rss[1])))
         return 0
