@@ -167,4 +167,10 @@ def run_engine(name: str, function: str, /, *args: Any, **options: Any) -> Engin
 
 
 def _describe(options: Mapping[str, Any]) -> str:
-    return ", ".join(["..."] + [f"{k}={v!r}" for k, v in options.items()])
+    parts = ["..."]
+    for key, value in options.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            parts.append(f"{key}={value!r}")
+        else:  # data (strata, weights): its size, not its values
+            parts.append(f"{key}=<{np.size(value)} values>")
+    return ", ".join(parts)
