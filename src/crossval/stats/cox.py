@@ -348,6 +348,11 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
                     # decrement vanishes although the steps do not; R runs out
                     # of iterations there
                     infinite = _infinite_coefficients(new, cur_step)
+                    if not infinite and cur.loglik == 0.0:
+                        # the likelihood is exactly 1 in floating point, so the
+                        # gradient and the step are 0: the supremum, reached only
+                        # at infinity by every coefficient that has moved
+                        infinite = [int(k) for k in np.flatnonzero(new != 0)]
                     if infinite:
                         return _Fit(new, cur, iteration, False, infinite)
                 # one more Newton step from here changes beta by < 1e-10 SE; the
