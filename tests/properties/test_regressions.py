@@ -82,6 +82,19 @@ def test_cox_likelihood_creeping_to_zero_is_not_converged(ties: str) -> None:
     assert "monotone" in fit.note and "'x1'" in fit.note
 
 
+def test_cox_likelihood_exactly_one_is_not_converged() -> None:
+    # test_cox_matches_coxph (thorough): the event subject can be separated
+    # from the other two, the log-likelihood reached exactly 0.0 in floating
+    # point, gradient and step were 0 and the fit was reported converged at
+    # beta = (-1.2, -38.0); R: "Loglik converged before variable 1,2".
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = cox_ph([2.0, 2.0, 3.0], [1, 0, 1], {"x1": [1.0, 0.0, 1.0], "x2": [0.0, 1.0, 1.0]},
+                     ties="breslow")
+    assert not fit.converged
+    assert "'x2'" in fit.note
+
+
 @pytest.mark.parametrize("ties", ["efron", "breslow", "exact"])
 def test_cox_covariate_constant_within_the_only_risk_set_is_refused(ties: str) -> None:
     # test_cox_matches_coxph (thorough): every event happens at t = 3, where
