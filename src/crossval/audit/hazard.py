@@ -14,7 +14,7 @@ import itertools
 import math
 from typing import Any
 
-from scipy import stats
+from scipy import special
 
 from crossval.audit.claims import Claim
 from crossval.audit.context import AuditContext, worst
@@ -27,13 +27,13 @@ SE_RATIO_RANGE = (0.8, 1.25)
 
 
 def _z(conf_level: float) -> float:
-    return float(stats.norm.ppf(0.5 + conf_level / 2.0))
+    return float(special.ndtri(0.5 + conf_level / 2.0))
 
 
 def implied_p(hr: float, low: float, high: float, conf_level: float = 0.95) -> float:
     """Two-sided Wald p implied by an HR and its CI (Altman & Bland 2011)."""
     se = (math.log(high) - math.log(low)) / (2.0 * _z(conf_level))
-    return float(2.0 * stats.norm.sf(abs(math.log(hr)) / se))
+    return float(2.0 * special.ndtr(-abs(math.log(hr)) / se))
 
 
 def implied_p_range(hr: Figure, low: Figure, high: Figure,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special, stats
+from scipy import optimize, special
 from scipy.optimize import elementwise
 
 from crossval.errors import InputError, InputTypeError
@@ -208,14 +208,24 @@ def _wald(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArra
     return np.clip(est - half, 0.0, 1.0), np.clip(est + half, 0.0, 1.0)
 
 
+# The mid tails are written as the mean of two regularized incomplete beta
+# functions, P(X >= k) = I_p(k, n - k + 1) (Abramowitz & Stegun 26.5.24):
+#   P(X > x) + P(X = x)/2 = (P(X >= x) + P(X >= x + 1)) / 2,
+#   P(X < x) + P(X = x)/2 = (P(X <= x - 1) + P(X <= x)) / 2,
+# which needs no density and keeps scipy.stats (slow to import) off the
+# audit's start-up path. Both are only called for 0 < x < n.
+
+
 def _midp_upper_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
-    # P(X > x) + P(X = x)/2 - alpha; increasing in p.
-    return stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+    # increasing in p
+    return 0.5 * (special.betainc(x, n - x + 1.0, p) + special.betainc(x + 1.0, n - x, p)) - alpha
 
 
 def _midp_lower_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
-    # P(X < x) + P(X = x)/2 - alpha; decreasing in p.
-    return stats.binom.cdf(x - 1.0, n, p) + 0.5 * stats.binom.pmf(x, n, p) - alpha
+    # decreasing in p
+    return (
+        0.5 * (special.betaincc(x, n - x + 1.0, p) + special.betaincc(x + 1.0, n - x, p)) - alpha
+    )
 
 
 def _mid_p(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
@@ -368,18 +378,26 @@ def _limits(
 VECTOR_SCAN_LIMIT = 2_000_000
 
 
+def _binom() -> Any:
+    # scipy.stats takes about a second to import; only the exact test needs
+    # the binomial density, so the audit's start-up does not pay for it.
+    from scipy.stats import binom
+
+    return binom
+
+
 def _count_at_most(lo: int, hi: int, threshold: float, n: int, p: float) -> int:
     """How many outcomes i in [lo, hi] have density d(i) <= threshold."""
     if hi - lo + 1 <= VECTOR_SCAN_LIMIT:
         i = np.arange(lo, hi + 1)
-        return int(np.count_nonzero(stats.binom.pmf(i, n, p) <= threshold))
+        return int(np.count_nonzero(_binom().pmf(i, n, p) <= threshold))
     # The binomial density rises up to its mode floor((n+1)p) and falls
     # after it, so {d <= threshold} is a prefix of the rising part plus a
     # suffix of the falling part; both ends are found by bisection.
     mode = min(max(int(np.floor((n + 1) * p)), lo), hi)
 
     def low_enough(i: int) -> bool:
-        return bool(stats.binom.pmf(i, n, p) <= threshold)
+        return bool(_binom().pmf(i, n, p) <= threshold)
 
     count = 0
     a, b = lo, mode  # rising part: last index with d <= threshold
@@ -404,16 +422,16 @@ def _two_sided_r(x: int, n: int, p: float) -> float:
         return float(x == 0)
     if p == 1.0:
         return float(x == n)
-    threshold = float(stats.binom.pmf(x, n, p)) * _R_REL_ERR
+    threshold = float(_binom().pmf(x, n, p)) * _R_REL_ERR
     m = n * p
     if x == m:
         return 1.0
     if x < m:
         y = _count_at_most(int(np.ceil(m)), n, threshold, n, p)
-        pval = float(stats.binom.cdf(x, n, p)) + float(stats.binom.sf(n - y, n, p))
+        pval = float(_binom().cdf(x, n, p)) + float(_binom().sf(n - y, n, p))
     else:
         y = _count_at_most(0, int(np.floor(m)), threshold, n, p)
-        pval = float(stats.binom.cdf(y - 1, n, p)) + float(stats.binom.sf(x - 1, n, p))
+        pval = float(_binom().cdf(y - 1, n, p)) + float(_binom().sf(x - 1, n, p))
     return min(1.0, pval)
 
 
@@ -423,9 +441,9 @@ def _two_sided_sas(x: int, n: int, p: float) -> float:
     # when x/n > p, else left, P(X <= x) -- and the two-sided p-value is twice
     # it, capped at 1.
     if x > n * p:
-        one = float(stats.binom.sf(x - 1, n, p))
+        one = float(_binom().sf(x - 1, n, p))
     else:
-        one = float(stats.binom.cdf(x, n, p))
+        one = float(_binom().cdf(x, n, p))
     return min(1.0, 2.0 * one)
 
 
@@ -461,11 +479,11 @@ def binom_test(
     prob = _probability(p)
     xi, ni = int(xs), int(ns)
     if alternative == "less":
-        pval = float(stats.binom.cdf(xi, ni, prob))
+        pval = float(_binom().cdf(xi, ni, prob))
         _, high = _clopper_pearson(xs, ns, 1.0 - level)
         ci = ConfidenceInterval(0.0, float(high))
     elif alternative == "greater":
-        pval = float(stats.binom.sf(xi - 1, ni, prob))
+        pval = float(_binom().sf(xi - 1, ni, prob))
         low, _ = _clopper_pearson(xs, ns, 1.0 - level)
         ci = ConfidenceInterval(float(low), 1.0)
     else:
