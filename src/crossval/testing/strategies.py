@@ -607,9 +607,9 @@ def _usable_table(counts: Sequence[Sequence[int]]) -> bool:
 
 
 @st.composite
-def trial_specs(draw: st.DrawFn, *, max_n: int = 600) -> TrialSpec:
-    """Specs of two- or three-arm trials (see :class:`TrialSpec`)."""
-    n_arms = draw(st.sampled_from([2, 2, 2, 3]))
+def trial_specs(draw: st.DrawFn, *, max_n: int = 600, max_arms: int = 3) -> TrialSpec:
+    """Specs of two- or three-arm trials (see :class:`TrialSpec`), arms of 5..``max_n``."""
+    n_arms = draw(st.sampled_from([2, 2, 2, 3][: 3 if max_arms < 3 else 4]))
     arms = []
     for i in range(n_arms):
         n = draw(st.one_of(st.sampled_from([s for s in _ROUND_SIZES if s <= max_n]),
@@ -641,13 +641,13 @@ def trial_specs(draw: st.DrawFn, *, max_n: int = 600) -> TrialSpec:
     )
 
 
-def random_trial_spec(rng: random.Random, *, max_n: int = 600) -> TrialSpec:
+def random_trial_spec(rng: random.Random, *, max_n: int = 600, max_arms: int = 3) -> TrialSpec:
     """A :class:`TrialSpec` from an ordinary random number generator (no hypothesis engine).
 
     Same space as :func:`trial_specs`, drawn uniformly rather than steered
     towards boundaries, for rate estimates such as benchmarks/audit_detection.py.
     """
-    n_arms = rng.choice([2, 2, 2, 3])
+    n_arms = rng.choice([2, 2, 2, 3][: 3 if max_arms < 3 else 4])
     arms = []
     for i in range(n_arms):
         n = rng.choice([s for s in _ROUND_SIZES if s <= max_n]) if rng.random() < 0.5 \
@@ -754,9 +754,9 @@ def build_summary(spec: TrialSpec) -> TrialSummary:
     return TrialSummary(spec=spec, document=document)
 
 
-def trial_summaries(*, max_n: int = 600) -> st.SearchStrategy[TrialSummary]:
+def trial_summaries(*, max_n: int = 600, max_arms: int = 3) -> st.SearchStrategy[TrialSummary]:
     """Consistent generated papers (see :func:`build_summary`)."""
-    return trial_specs(max_n=max_n).map(build_summary)
+    return trial_specs(max_n=max_n, max_arms=max_arms).map(build_summary)
 
 
 # ---------------------------------------------------------------- perturbations
@@ -1048,10 +1048,11 @@ def perturb(summary: TrialSummary, kind: str, choice: int = 0) -> Perturbation |
 
 @st.composite
 def perturbed_summaries(
-    draw: st.DrawFn, *, kinds: Sequence[str] = PERTURBATIONS, max_n: int = 600
+    draw: st.DrawFn, *, kinds: Sequence[str] = PERTURBATIONS, max_n: int = 600,
+    max_arms: int = 3,
 ) -> Perturbation:
     """Generated papers with one planted error of one of ``kinds``."""
-    summary = draw(trial_summaries(max_n=max_n))
+    summary = draw(trial_summaries(max_n=max_n, max_arms=max_arms))
     kind = draw(st.sampled_from(list(kinds)))
     result = perturb(summary, kind, draw(st.integers(0, 1000)))
     assume(result is not None)
