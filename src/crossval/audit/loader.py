@@ -167,7 +167,7 @@ class _Validator:
             raise fail(str(exc)) from None
 
     def _group(self, value: Any, fail: Any) -> None:
-        if value not in self.groups:
+        if not isinstance(value, str) or value not in self.groups:
             raise fail(f"{value!r} is not a declared group; declared: "
                        f"{', '.join(map(repr, self.groups))}")
 
@@ -401,7 +401,8 @@ def _load_claim(raw: LineDict, validator: _Validator) -> Claim:
     cid: str = raw["id"]
     path = validator.path
     ctype = raw.get("type")
-    if ctype not in CLAIM_FIELDS:
+    # a list or mapping here is unhashable: test the type before the membership
+    if not isinstance(ctype, str) or ctype not in CLAIM_FIELDS:
         raise ClaimsError(
             f"unknown claim type {ctype!r}; known types: {', '.join(sorted(CLAIM_FIELDS))}",
             path=path, line=_line(raw, "type"), claim_id=cid, field="type")
