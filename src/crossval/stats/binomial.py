@@ -45,6 +45,8 @@ _XATOL = 1e-300
 
 FloatArray = NDArray[np.float64]
 
+_MAX_COUNT = 2.0**53
+
 
 @dataclass(frozen=True)
 class ConfidenceIntervalArray:
@@ -120,6 +122,11 @@ def _x_and_n(x: Any, n: Any) -> tuple[FloatArray, FloatArray, bool]:
     if (ns < 1).any():
         i = int(np.flatnonzero((ns < 1).ravel())[0])
         raise InputError(f"n must be a whole number >= 1; got {ns.ravel()[i]:g}")
+    if (ns >= _MAX_COUNT).any():
+        # past 2**53 floats no longer hold every whole number, and scipy's
+        # binomial functions fail or return nan
+        i = int(np.flatnonzero((ns >= _MAX_COUNT).ravel())[0])
+        raise InputError(f"n must be below 2**53 so that counts are exact; got {ns.ravel()[i]:g}")
     if (xs > ns).any():
         i = int(np.flatnonzero((xs > ns).ravel())[0])
         raise InputError(
