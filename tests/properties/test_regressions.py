@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pytest
 
-from crossval import binom_test, cox_ph
-from crossval.audit import parse_claims, run_audit
+from crossval import binom_ci, binom_test, cox_ph
+from crossval.audit import ClaimsError, parse_claims, run_audit
 from crossval.errors import InputError
 
 # ----------------------------------------------------------------------- Cox
@@ -199,3 +199,39 @@ def test_audit_of_a_large_table_returns_findings() -> None:
     result = run_audit(parse_claims(_big_table_paper("chi-square")))
     assert {f.id for f in result.findings} == {"t1", "t1-p"}
     assert all(np.isfinite(p) for p in result.findings[1].details["p_values"].values())
+
+
+_MEDIAN_CLAIM = """schema_version: 1
+paper: {short_name: x, title: y}
+groups: [{name: a, n: "10"}]
+claims:
+  - id: m
+    type: TYPE
+    location: {section: Results}
+    estimate: "3"
+    ci: ["1", "5"]
+    group: GROUP
+"""
+
+
+@pytest.mark.parametrize(("type_", "group", "field"), [
+    ("[]", "a", "type"),            # test_loader_names_the_field_of_a_mutated_claim (thorough)
+    ("{x: 1}", "a", "type"),
+    ("median-ci", "[1, 2]", "group"),
+    ("median-ci", "{a: 1}", "group"),
+])
+def test_loader_unhashable_values_are_claims_errors(type_: str, group: str, field: str) -> None:
+    # a list or mapping where a name belongs raised "TypeError: unhashable type"
+    with pytest.raises(ClaimsError, match=f"field '{field}'"):
+        parse_claims(_MEDIAN_CLAIM.replace("TYPE", type_).replace("GROUP", group))
+
+
+@pytest.mark.parametrize("n", [1.8446744073709552e19, 1e300, 2.0**53])
+def test_binomial_counts_beyond_exact_floats_are_refused(n: float) -> None:
+    # test_public_api_rejects_a_bad_argument_by_name (thorough): binom_test
+    # raised numpy's "loop of ufunc does not support argument 0 of type int"
+    # and binom_ci(7, 1e300) returned a nan interval
+    with pytest.raises(InputError, match=r"\bn\b"):
+        binom_test(7, n)
+    with pytest.raises(InputError, match=r"\bn\b"):
+        binom_ci(7, n)
