@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,55 +19,20 @@ from crossval.stats.binomial import (
     binom_test,
 )
 from crossval.stats.interval import ConfidenceInterval
+from rscript_helper import run_rows
 
-R_MISSING = "R not found: install with `apt-get install -y r-base-core r-cran-survival`"
 REL_TOL = 1e-9
 
 # ---------------------------------------------------------------------------
 # live R: fixed scripts, inputs passed as a CSV file, output read back as CSV
-
-
-def _rscript() -> str:
-    path = shutil.which("Rscript")
-    if path is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail(R_MISSING)
-        pytest.skip(R_MISSING)
-    return path
-
-
-def run_r(script: str, rows: list[list[float]]) -> np.ndarray:
-    """Run ``script`` with Rscript on ``rows`` (one case per row); return its numeric rows."""
-    rscript = _rscript()
-    with tempfile.TemporaryDirectory() as tmp:
-        data, code, out = Path(tmp, "in.csv"), Path(tmp, "run.R"), Path(tmp, "out.csv")
-        np.savetxt(data, np.asarray(rows, dtype=float), delimiter=",", fmt="%.17g")
-        code.write_text(script)
-        proc = subprocess.run(
-            [rscript, "--vanilla", str(code), str(data), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.fail(f"Rscript failed:\n{proc.stderr}")
-        return np.loadtxt(out, delimiter=",", ndmin=2)
-
-
-R_HEADER = """
-args <- commandArgs(trailingOnly = TRUE)
-d <- as.matrix(read.csv(args[1], header = FALSE))
-put <- function(res) write.table(formatC(res, digits = 17, format = "g"), args[2],
-                                 sep = ",", quote = FALSE, row.names = FALSE, col.names = FALSE)
-"""
+# (rscript_helper.run_rows: each script reads the matrix d and writes with put())
 
 # One row per (x, n, conf_level): the limits of every method.
 # wilson / wilson-cc are prop.test's own; clopper-pearson is binom.test's;
 # agresti-coull, jeffreys and wald are their formulas evaluated with R's
 # qnorm / qbeta; mid-p solves the mid-p tail equations with uniroot to
 # machine precision, bracketed by Clopper-Pearson limits.
-R_CI = R_HEADER + """
+R_CI = """
 midp <- function(x, n, a) {
   lo <- if (x == 0) 0 else {
     f <- function(p) pbinom(x, n, p, lower.tail = FALSE) + 0.5 * dbinom(x, n, p) - a
@@ -149,7 +109,7 @@ def rel_diff(ours: float, ref: float) -> float:
 
 @pytest.fixture(scope="module")
 def r_intervals() -> np.ndarray:
-    return run_r(R_CI, [list(c) for c in CI_CASES])
+    return run_rows(R_CI, [list(c) for c in CI_CASES])
 
 
 @pytest.mark.r
@@ -319,7 +279,7 @@ TEST_CASES = [
 
 # One row per (x, n, p): two-sided, less and greater p-values with their
 # conf.int, then SAS's rule as twice the near tail from pbinom.
-R_TEST = R_HEADER + """
+R_TEST = """
 res <- t(apply(d, 1, function(r) {
   x <- r[1]; n <- r[2]; p <- r[3]
   out <- c()
@@ -336,7 +296,7 @@ put(res)
 
 @pytest.mark.r
 def test_binom_test_matches_r() -> None:
-    ref = run_r(R_TEST, [list(c) for c in TEST_CASES])
+    ref = run_rows(R_TEST, [list(c) for c in TEST_CASES])
     for (x, n, p), row in zip(TEST_CASES, ref, strict=True):
         for k, alt in enumerate(("two-sided", "less", "greater")):
             res = binom_test(x, n, p, alternative=alt)
@@ -376,7 +336,7 @@ def test_bisection_count_equals_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [binom_test(x, n, p).p_value for x, n, p in cases] == scanned
 
 
-R_SYMMETRIC = R_HEADER + """
+R_SYMMETRIC = """
 put(t(apply(d, 1, function(r) 2 * pbinom(r[1] - 1, r[2], 0.5, lower.tail = FALSE))))
 """
 
@@ -387,7 +347,7 @@ def test_binom_test_huge_n() -> None:
     # rule gives 2 * P(X >= x) for x above n/2 (binom.test itself would allocate
     # a vector of 5e8 densities).
     x, n = 500_030_000, 1_000_000_000
-    ref = float(run_r(R_SYMMETRIC, [[x, n]])[0, 0])
+    ref = float(run_rows(R_SYMMETRIC, [[x, n]])[0, 0])
     assert rel_diff(binom_test(x, n).p_value, ref) <= REL_TOL
 
 

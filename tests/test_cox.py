@@ -9,9 +9,6 @@ coefficients are converged well past R's default 1e-9 criterion.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +19,7 @@ import pytest
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats.cox import CoxResult, cox_ph
-
-R_MISSING = "R not found: install with `apt-get install -y r-base-core r-cran-survival`"
+from rscript_helper import run_rscript
 
 COEF_RTOL = 1e-7
 STAT_RTOL = 1e-6
@@ -176,15 +172,6 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-def _require_r() -> str:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail(R_MISSING)
-        pytest.skip(R_MISSING)
-    return rscript
-
-
 @dataclass
 class RRun:
     data_dir: Path
@@ -193,17 +180,12 @@ class RRun:
 
 def run_r(tmp: Path, cases: list[Case]) -> RRun:
     """One Rscript call: write the data sets, fit every case, parse the printed numbers."""
-    rscript = _require_r()
     body = "\n".join(f'emit("{c.id}", {c.r_call()}, {c.conf_level!r})' for c in cases)
     script = tmp / "fits.R"
     script.write_text(R_DATA + body + "\n")
-    proc = subprocess.run(
-        [rscript, "--vanilla", str(script), str(tmp)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    assert proc.returncode == 0, f"Rscript failed:\n{proc.stderr}"
+    stdout = run_rscript("--vanilla", script, tmp)
     results: dict[str, dict[str, np.ndarray]] = {}
-    for line in proc.stdout.splitlines():
+    for line in stdout.splitlines():
         parts = line.rstrip("\n").split("\t")
         if len(parts) < 3:
             continue
@@ -312,7 +294,6 @@ def test_timefix_changes_the_fit(r_run: RRun) -> None:
 @pytest.mark.r
 def test_monotone_likelihood_warns_like_r(tmp_path: Path) -> None:
     """``sep`` perfectly orders early deaths: R warns, crossval says converged=False."""
-    rscript = _require_r()
     time = np.arange(1.0, 13.0)
     event = np.array([1.0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1])
     sep = np.array([1.0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
@@ -328,10 +309,9 @@ def test_monotone_likelihood_warns_like_r(tmp_path: Path) -> None:
         "  warning = function(m) { w <<- conditionMessage(m); invokeRestart('muffleWarning') })\n"
         'cat(sprintf("%.17g", coef(f)), "\\n", w, "\\n")\n'
     )
-    proc = subprocess.run([rscript, "--vanilla", str(script)], capture_output=True, text=True,
-                          check=True, timeout=60)
-    r_coef = np.array(proc.stdout.split()[:2], dtype=float)
-    assert "converged before variable  1 ;" in proc.stdout
+    stdout = run_rscript("--vanilla", script, timeout=60)
+    r_coef = np.array(stdout.split()[:2], dtype=float)
+    assert "converged before variable  1 ;" in stdout
     fit = cox_ph(time, event, {"sep": sep, "noise": noise})
     assert not fit.converged
     assert "'sep'" in fit.note and "'noise'" not in fit.note and "infinite" in fit.note

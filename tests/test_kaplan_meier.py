@@ -8,74 +8,19 @@ its results back the same way, and each case is compared field by field.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats.kaplan_meier import KaplanMeierResult, kaplan_meier
+from rscript_helper import RResults, hex_floats, run_hex
 
 RTOL = 1e-9
 CONF_TYPES = ("log", "log-log", "plain", "logit", "arcsin", "none")
 LEVELS = (0.9, 0.95)
 QUANTILES = (0.25, 0.5, 0.75)
-
-# ----------------------------------------------------------------- R helper
-
-
-def _rscript() -> str:
-    exe = shutil.which("Rscript")
-    if exe is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail("CROSSVAL_REQUIRE_R=1 but Rscript is not on PATH", pytrace=False)
-        pytest.skip("R not found: install with `apt-get install -y r-base-core r-cran-survival`")
-    return exe
-
-
-def _hex(values: np.ndarray) -> list[str]:
-    return [float(v).hex() for v in np.asarray(values, dtype=np.float64)]
-
-
-def _unhex(token: str) -> float:
-    if token == "NA" or token == "NaN":
-        return math.nan
-    if token in ("Inf", "-Inf"):
-        return math.inf if token == "Inf" else -math.inf
-    return float.fromhex(token)
-
-
-RResults = dict[tuple[str, str], np.ndarray | None]
-
-
-def run_r(script: str, tables: dict[str, dict[str, list[str]]], tmp: Path) -> RResults:
-    """Run ``script`` with each table as a CSV path argument; parse ``id<TAB>key<TAB>values``."""
-    paths = []
-    for name, cols in tables.items():
-        path = tmp / f"{name}.csv"
-        keys = list(cols)
-        rows = zip(*(cols[k] for k in keys), strict=True)
-        path.write_text(",".join(keys) + "\n" + "".join(",".join(r) + "\n" for r in rows))
-        paths.append(str(path))
-    out = tmp / "out.tsv"
-    (tmp / "script.R").write_text(script)
-    proc = subprocess.run(
-        [_rscript(), "--vanilla", str(tmp / "script.R"), *paths, str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, f"Rscript failed:\n{proc.stderr}"
-    result: RResults = {}
-    for line in out.read_text().splitlines():
-        ident, key, values = line.split("\t")
-        result[ident, key] = (
-            None if values == "NULL" else np.array([_unhex(v) for v in values.split()])
-        )
-    return result
-
 
 # ---------------------------------------------------------------- the cases
 
@@ -132,15 +77,8 @@ DATASETS = tuple(SYNTHETIC) + BUILTIN
 
 R_SCRIPT = r"""
 suppressMessages(library(survival))
-args <- commandArgs(TRUE)
-num <- function(x) suppressWarnings(as.numeric(x))
 dat <- read.csv(args[1], colClasses = "character")
 spec <- read.csv(args[2], colClasses = "character")
-lines <- character(0)
-emit <- function(id, key, x) {
-    txt <- if (is.null(x)) "NULL" else paste(sprintf("%a", as.numeric(x)), collapse = " ")
-    lines[[length(lines) + 1L]] <<- paste(id, key, txt, sep = "\t")
-}
 builtin <- list(
     lung = data.frame(time = lung$time, status = lung$status - 1),
     lung_male = with(subset(lung, sex == 1), data.frame(time = time, status = status - 1)),
@@ -174,7 +112,6 @@ for (i in seq_len(nrow(spec))) {
         emit(id, paste0("q", p), if (is.list(q)) c(q$quantile, q$lower, q$upper) else c(q, NA, NA))
     }
 }
-writeLines(lines, args[length(args)])
 """
 
 
@@ -197,8 +134,8 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
     case_col, time_col, status_col = [], [], []
     for name, (t, e) in {**SYNTHETIC, **RANDOM}.items():
         case_col += [name] * t.size
-        time_col += _hex(t)
-        status_col += _hex(e)
+        time_col += hex_floats(t)
+        status_col += hex_floats(e)
     specs = SPECS + RANDOM_SPECS
     spec = {
         "id": [_spec_id(*s) for s in specs],
@@ -208,7 +145,7 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
         "timefix": ["TRUE" if s[3] else "FALSE" for s in specs],
     }
     tables = {"data": {"case": case_col, "time": time_col, "status": status_col}, "spec": spec}
-    return run_r(R_SCRIPT, tables, tmp_path_factory.mktemp("km_r"))
+    return run_hex(R_SCRIPT, tables, tmp_path_factory.mktemp("km_r"))
 
 
 def _data(name: str, r: RResults) -> tuple[np.ndarray, np.ndarray]:

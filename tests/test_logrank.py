@@ -7,12 +7,7 @@ as hexadecimal floats in CSV files so both sides see identical numbers.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -20,59 +15,9 @@ from scipy.special import erfc
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats.logrank import LogRankResult, logrank
+from rscript_helper import RResults, hex_floats, run_hex
 
 RTOL = 1e-9
-
-# ----------------------------------------------------------------- R helper
-
-RResults = dict[tuple[str, str], np.ndarray | None]
-
-
-def _rscript() -> str:
-    exe = shutil.which("Rscript")
-    if exe is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail("CROSSVAL_REQUIRE_R=1 but Rscript is not on PATH", pytrace=False)
-        pytest.skip("R not found: install with `apt-get install -y r-base-core r-cran-survival`")
-    return exe
-
-
-def _hex(values: Any) -> list[str]:
-    return [float(v).hex() for v in np.asarray(values, dtype=np.float64)]
-
-
-def _unhex(token: str) -> float:
-    if token in ("NA", "NaN"):
-        return math.nan
-    if token in ("Inf", "-Inf"):
-        return math.inf if token == "Inf" else -math.inf
-    return float.fromhex(token)
-
-
-def run_r(script: str, tables: dict[str, dict[str, list[str]]], tmp: Path) -> RResults:
-    """Run ``script`` with each table as a CSV path argument; parse ``id<TAB>key<TAB>values``."""
-    paths = []
-    for name, cols in tables.items():
-        path = tmp / f"{name}.csv"
-        keys = list(cols)
-        rows = zip(*(cols[k] for k in keys), strict=True)
-        path.write_text(",".join(keys) + "\n" + "".join(",".join(r) + "\n" for r in rows))
-        paths.append(str(path))
-    out = tmp / "out.tsv"
-    (tmp / "script.R").write_text(script)
-    proc = subprocess.run(
-        [_rscript(), "--vanilla", str(tmp / "script.R"), *paths, str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, f"Rscript failed:\n{proc.stderr}"
-    result: RResults = {}
-    for line in out.read_text().splitlines():
-        ident, key, values = line.split("\t")
-        result[ident, key] = (
-            None if values == "NULL" else np.array([_unhex(v) for v in values.split()])
-        )
-    return result
-
 
 # ---------------------------------------------------------------- the cases
 
@@ -157,15 +102,8 @@ RHOS = (0.0, 1.0, 0.5)
 
 R_SCRIPT = r"""
 suppressMessages(library(survival))
-args <- commandArgs(TRUE)
-num <- function(x) suppressWarnings(as.numeric(x))
 dat <- read.csv(args[1], colClasses = "character")
 spec <- read.csv(args[2], colClasses = "character")
-lines <- character(0)
-emit <- function(id, key, x) {
-    txt <- if (is.null(x)) "NULL" else paste(sprintf("%a", as.numeric(x)), collapse = " ")
-    lines[[length(lines) + 1L]] <<- paste(id, key, txt, sep = "\t")
-}
 aeq <- survival::aeqSurv
 lg <- subset(lung, !is.na(ph.ecog))
 mk <- function(time, status, group, strata = 1) data.frame(time = time, status = status,
@@ -207,7 +145,6 @@ for (i in seq_len(nrow(spec))) {
     emit(id, "variance", x$var)
     emit(id, "n", as.vector(x$n))
 }
-writeLines(lines, args[length(args)])
 """
 
 
@@ -230,8 +167,8 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
     cols: dict[str, list[str]] = {"case": [], "time": [], "status": [], "group": [], "strata": []}
     for name, (t, e, g, s) in {**SYNTHETIC, **RANDOM}.items():
         cols["case"] += [name] * t.size
-        cols["time"] += _hex(t)
-        cols["status"] += _hex(e)
+        cols["time"] += hex_floats(t)
+        cols["status"] += hex_floats(e)
         cols["group"] += [str(v) for v in g]
         cols["strata"] += ["1"] * t.size if s is None else [str(v) for v in s]
     specs = SPECS + RANDOM_SPECS
@@ -242,7 +179,7 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
         "strata": ["TRUE" if _has_strata(s[0]) else "FALSE" for s in specs],
         "timefix": ["TRUE" if s[2] else "FALSE" for s in specs],
     }
-    return run_r(R_SCRIPT, {"data": cols, "spec": spec}, tmp_path_factory.mktemp("logrank_r"))
+    return run_hex(R_SCRIPT, {"data": cols, "spec": spec}, tmp_path_factory.mktemp("logrank_r"))
 
 
 def _data(name: str, r: RResults) -> Case:

@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from crossval.errors import RError
 
+if TYPE_CHECKING:
+    from crossval.rbridge.session import RSession
+
+# `r` is the plugin's live R session fixture: it skips when rpy2 cannot load R
+# (fails under CROSSVAL_REQUIRE_R=1).
 pytestmark = pytest.mark.r
 
 
-@pytest.fixture(scope="module")
-def session():  # type: ignore[no-untyped-def]
-    from crossval.rbridge.session import r_session, r_unavailable_reason
-
-    reason = r_unavailable_reason()
-    if reason is not None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail(f"CROSSVAL_REQUIRE_R=1 but rpy2 cannot load R: {reason}")
-        pytest.skip(reason)
-    return r_session()
-
-
-def test_versions_are_recorded(session) -> None:  # type: ignore[no-untyped-def]
-    assert session.r_version.startswith("R version ")
-    major = int(session.survival_version.split(".")[0])
+def test_versions_are_recorded(r: RSession) -> None:
+    assert r.r_version.startswith("R version ")
+    major = int(r.survival_version.split(".")[0])
     assert major >= 3
 
 
-def test_hostile_column_names_and_values_are_inert(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_column_names_and_values_are_inert(r: RSession, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     evil = f'x"); file.create("{marker}"); ("'
-    df = session.data_frame({evil: [1.0, 2.0], "label": [f'"); file.create("{marker}")', "b"]})
-    names = list(session.base.names(df))
+    df = r.data_frame({evil: [1.0, 2.0], "label": [f'"); file.create("{marker}")', "b"]})
+    names = list(r.base.names(df))
     # R keeps the name as a string (check.names may not rewrite a name that is
     # never parsed); what matters is that nothing was evaluated.
     assert evil in names
@@ -42,9 +36,9 @@ def test_hostile_column_names_and_values_are_inert(session, tmp_path) -> None:  
     assert not marker.exists()
 
 
-def test_r_error_becomes_crossval_error_with_r_message(session) -> None:  # type: ignore[no-untyped-def]
+def test_r_error_becomes_crossval_error_with_r_message(r: RSession) -> None:
     with pytest.raises(RError, match="'n' must be a positive integer"):
-        session.call(session.stats.binom_test, x=5, n=2)
+        r.call(r.stats.binom_test, x=5, n=2)
 
 
 def test_r_warnings_are_kept_on_the_result() -> None:

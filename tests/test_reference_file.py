@@ -15,9 +15,7 @@ import dataclasses
 import importlib
 import json
 import math
-import os
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,8 @@ from typing import Any
 import pytest
 
 from crossval.stats.interval import ConfidenceInterval
+from crossval.testing.pytest_plugin import r_required
+from rscript_helper import run_rscript
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference" / "r-reference.json"
@@ -432,23 +432,16 @@ def test_script_uses_base_r_and_survival_only() -> None:
 
 def _r_versions() -> tuple[str, str]:
     """(R.version.string, survival version) of the local Rscript."""
-    probe = subprocess.run(
-        [
-            "Rscript",
-            "-e",
-            'cat(R.version.string, as.character(packageVersion("survival")), sep = "\\n")',
-        ],
-        capture_output=True,
-        text=True,
+    stdout = run_rscript(
+        "-e",
+        'cat(R.version.string, as.character(packageVersion("survival")), sep = "\\n")',
         timeout=120,
-        check=False,
     )
-    assert probe.returncode == 0, probe.stderr
-    r_version, survival_version = probe.stdout.strip().splitlines()[:2]
+    r_version, survival_version = stdout.strip().splitlines()[:2]
     return r_version, survival_version
 
 
-@pytest.mark.r  # tests/conftest.py skips without R (fails under CROSSVAL_REQUIRE_R=1)
+@pytest.mark.r  # skips without R (fails under CROSSVAL_REQUIRE_R=1)
 def test_regenerating_reproduces_the_checked_in_file(tmp_path: Path) -> None:
     versions = _r_versions()
     stamped = (reference()["r_version"], reference()["survival_version"])
@@ -457,19 +450,11 @@ def test_regenerating_reproduces_the_checked_in_file(tmp_path: Path) -> None:
             f"reference was generated with {stamped[0]} / survival {stamped[1]}, this machine "
             f"has {versions[0]} / survival {versions[1]}: regenerate and review the diff"
         )
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
+        if r_required():
             pytest.fail(message)
         pytest.skip(message)
     out = tmp_path / "r-reference.json"
-    run = subprocess.run(
-        ["Rscript", str(SCRIPT.relative_to(ROOT)), str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    run_rscript(SCRIPT.relative_to(ROOT), out, cwd=ROOT, timeout=600)
     assert out.read_bytes() == REFERENCE.read_bytes(), (
         "reference/r-reference.json differs from what reference/generate_reference.R writes"
     )

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,46 +10,9 @@ import pytest
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats.timefix import DEFAULT_TOLERANCE, aeq_sorted_times, aeq_times
+from rscript_helper import RResults, hex_floats, run_hex
 
 EPS = np.finfo(float).eps
-
-# ----------------------------------------------------------------- R helper
-
-RResults = dict[tuple[str, str], np.ndarray]
-
-
-def _rscript() -> str:
-    exe = shutil.which("Rscript")
-    if exe is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail("CROSSVAL_REQUIRE_R=1 but Rscript is not on PATH", pytrace=False)
-        pytest.skip("R not found: install with `apt-get install -y r-base-core r-cran-survival`")
-    return exe
-
-
-def _hex(values: Any) -> list[str]:
-    return [float(v).hex() for v in np.asarray(values, dtype=np.float64)]
-
-
-def run_r(script: str, columns: dict[str, list[str]], tmp: Path) -> RResults:
-    """Run ``script`` on one CSV of hexadecimal floats; parse ``id<TAB>key<TAB>values``."""
-    data = tmp / "data.csv"
-    keys = list(columns)
-    rows = zip(*(columns[k] for k in keys), strict=True)
-    data.write_text(",".join(keys) + "\n" + "".join(",".join(r) + "\n" for r in rows))
-    out = tmp / "out.tsv"
-    (tmp / "script.R").write_text(script)
-    proc = subprocess.run(
-        [_rscript(), "--vanilla", str(tmp / "script.R"), str(data), str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, f"Rscript failed:\n{proc.stderr}"
-    result: RResults = {}
-    for line in out.read_text().splitlines():
-        ident, key, values = line.split("\t")
-        result[ident, key] = np.array([float.fromhex(v) for v in values.split()])
-    return result
-
 
 # ---------------------------------------------------------------- the cases
 
@@ -88,13 +47,7 @@ CASES = _cases()
 
 R_SCRIPT = r"""
 suppressMessages(library(survival))
-args <- commandArgs(TRUE)
 d <- read.csv(args[1], colClasses = "character")
-lines <- character(0)
-emit <- function(id, key, x) {
-    txt <- paste(sprintf("%a", x), collapse = " ")
-    lines[[length(lines) + 1L]] <<- paste(id, key, txt, sep = "\t")
-}
 for (id in unique(d$case)) {
     rows <- d[d$case == id, ]
     time <- as.numeric(rows$time)
@@ -107,7 +60,6 @@ for (id in unique(d$case)) {
         emit(id, "time", y[, 2])
     }
 }
-writeLines(lines, args[length(args)])
 """
 
 
@@ -116,9 +68,9 @@ def r_results(tmp_path_factory: pytest.TempPathFactory) -> RResults:
     cols: dict[str, list[str]] = {"case": [], "time": [], "start": []}
     for name, (time, start) in CASES.items():
         cols["case"] += [name] * time.size
-        cols["time"] += _hex(time)
-        cols["start"] += ["none"] * time.size if start is None else _hex(start)
-    return run_r(R_SCRIPT, cols, tmp_path_factory.mktemp("timefix_r"))
+        cols["time"] += hex_floats(time)
+        cols["start"] += ["none"] * time.size if start is None else hex_floats(start)
+    return run_hex(R_SCRIPT, {"data": cols}, tmp_path_factory.mktemp("timefix_r"))
 
 
 @pytest.mark.r
