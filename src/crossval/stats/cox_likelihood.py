@@ -249,15 +249,28 @@ def prepare_risk_sets(inputs: CoxInputs, *, fix_times: bool = False) -> RiskSets
     return _prepare_rows(inputs)
 
 
+def _offsets(sizes: IntArray) -> IntArray:
+    """Where each of groups of ``sizes`` members laid end to end begins."""
+    return (np.cumsum(sizes) - sizes).astype(np.intp)
+
+
+def _members(sizes: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Groups of ``sizes`` members laid end to end: offsets, each member's group and rank k.
+
+    The rank counts 0..d-1 within a group of d; k/d is Efron's fraction.
+    """
+    first = _offsets(sizes)
+    group = np.repeat(np.arange(sizes.size, dtype=np.intp), sizes)
+    return first, group, np.arange(group.size) - first[group]
+
+
 def _tied_layout(
     group_size: IntArray,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """Tied groups, their offsets, each tied death's group and its Efron fraction k/d."""
     tied_groups = np.flatnonzero(group_size > 1).astype(np.intp)
     sizes = group_size[tied_groups]
-    tied_first = (np.cumsum(sizes) - sizes).astype(np.intp)
-    tied_local = np.repeat(np.arange(tied_groups.size, dtype=np.intp), sizes)
-    rank = np.arange(tied_local.size) - tied_first[tied_local]
+    tied_first, tied_local, rank = _members(sizes)
     return tied_groups, tied_first, tied_local, rank / sizes[tied_local]
 
 
@@ -494,8 +507,7 @@ def _group_sums(
     s = _row_risk_sums(rs.rows, rs, z)
     if not deaths:
         return s, None
-    first = np.concatenate(([0], np.cumsum(rs.group_size)[:-1])).astype(np.intp)
-    return s, np.add.reduceat(z[:, rs.rows.death_rows], first, axis=1).T
+    return s, np.add.reduceat(z[:, rs.rows.death_rows], _offsets(rs.group_size), axis=1).T
 
 
 def _symmetric(upper: FloatArray, p: int) -> FloatArray:
@@ -563,13 +575,18 @@ def _linear_predictor(rs: RiskSets, beta: FloatArray) -> FloatArray:
     return eta
 
 
-def _risk_scores(rs: RiskSets, beta: FloatArray) -> tuple[FloatArray, float]:
-    """w exp(eta - max eta) in sorted order, and the shift."""
+def _relative_risks(rs: RiskSets, beta: FloatArray) -> tuple[FloatArray, float]:
+    """exp(eta - max eta) in sorted order, and the shift."""
     eta = _linear_predictor(rs, beta)
     # a common shift of eta cancels between numerator and denominators; it keeps exp finite
     top = float(eta.max())
     eta -= top
-    r = np.exp(eta, out=eta)
+    return np.exp(eta, out=eta), top
+
+
+def _risk_scores(rs: RiskSets, beta: FloatArray) -> tuple[FloatArray, float]:
+    """w exp(eta - max eta) in sorted order, and the shift."""
+    r, top = _relative_risks(rs, beta)
     if rs.w is not None:
         r *= rs.w
     return r, top
@@ -677,17 +694,15 @@ def _exact_term(
     return loglik, grad, info
 
 
-def _death_layout(rs: RiskSets) -> tuple[IntArray, IntArray, IntArray]:
-    """Sorted rows of the deaths grouped by event time, each death's group, group offsets."""
-    sizes = rs.group_size
-    first = (np.cumsum(sizes) - sizes).astype(np.intp)
-    group = np.repeat(np.arange(sizes.size, dtype=np.intp), sizes)
+def _death_layout(rs: RiskSets) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Sorted rows of the deaths by event time, each death's group and rank in it, offsets."""
+    first, group, rank = _members(rs.group_size)
     if rs.rows is not None:
-        return rs.rows.death_rows, group, first
+        return rs.rows.death_rows, group, rank, first
     assert rs.segments is not None
     begin = rs.segments.start[rs.segments.group_dead]
-    rows = (begin[group] + (np.arange(group.size) - first[group])).astype(np.intp)
-    return rows, group, first
+    rows = (begin[group] + rank).astype(np.intp)
+    return rows, group, rank, first
 
 
 def _at_risk_groups(rs: RiskSets) -> tuple[IntArray, IntArray]:
@@ -720,15 +735,13 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     Breslow is the case f = 0.
     """
     p = rs.xt.shape[0]
-    eta = _linear_predictor(rs, beta)
-    eta = eta - eta.max()
-    risk = np.exp(eta)
+    risk, _ = _relative_risks(rs, beta)
     w = rs.weights()
     s, d = _group_sums(rs, w * risk, 1, deaths=True)
     assert d is not None
-    rows, g, first = _death_layout(rs)
+    rows, g, rank, first = _death_layout(rs)
     dead_wt = np.add.reduceat(w[rows], first)
-    frac = (np.arange(g.size) - first[g]) / rs.group_size[g]
+    frac = rank / rs.group_size[g]
     if ties != "efron":
         frac = np.zeros(g.size)
     step = s[g] - frac[:, None] * d[g]
