@@ -8,7 +8,6 @@ travel as R vectors built by rpy2, never as R source text.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -240,8 +239,3 @@ def case_note(context: str) -> Iterator[None]:
     except BaseException as exc:
         exc.add_note(f"case: {context}")
         raise
-
-
-def finite_or_nan(values: Any) -> Any:
-    """Values as floats with ``None`` as ``nan`` (for comparisons)."""
-    return np.asarray([math.nan if v is None else v for v in np.atleast_1d(values)], dtype=float)

@@ -85,7 +85,7 @@ def check_km(case: tuple[SurvivalData, str, float], theirs: dict[str, np.ndarray
                      rel=0.0, context=ctx)
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(km_case, min_size=BATCH, max_size=BATCH))
 def test_kaplan_meier_matches_survfit(r: RSession, cases: list) -> None:
     results = r_batch(r, R_KAPLAN_MEIER, [
@@ -98,7 +98,7 @@ def test_kaplan_meier_matches_survfit(r: RSession, cases: list) -> None:
 
 
 @r_settings(1)
-@given(st.lists(st.tuples(survival_data(min_rows=500, max_rows=3000),
+@given(st.lists(st.tuples(survival_data(min_rows=1000, max_rows=5000),
                           st.sampled_from(["log", "log-log"]), st.just(0.95)),
                 min_size=4, max_size=4))
 def test_kaplan_meier_matches_survfit_on_thousands_of_rows(r: RSession, cases: list) -> None:
@@ -126,7 +126,7 @@ def _strata_for(data: SurvivalData, with_strata: bool, k: int) -> np.ndarray | N
     return (np.arange(len(data)) * 7 % k).astype(np.int64)
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(logrank_case, min_size=BATCH, max_size=BATCH))
 def test_logrank_matches_survdiff(r: RSession, cases: list) -> None:
     strata = [_strata_for(d, s, k) for d, s, _, k in cases]
@@ -175,7 +175,7 @@ cox_case = st.tuples(
 R_FIT_WARNINGS = ("converged before", "Ran out of iterations", "singular", "infinite")
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(cox_case, min_size=BATCH, max_size=BATCH))
 def test_cox_matches_coxph(r: RSession, cases: list) -> None:
     strata = [_strata_for(d, s, 2) for d, _, s in cases]
@@ -237,7 +237,7 @@ binom_case = st.tuples(
 R_ALT = {"two-sided": "two.sided", "less": "less", "greater": "greater"}
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(binom_case, min_size=2 * BATCH, max_size=2 * BATCH))
 def test_binomial_matches_binom_test_and_prop_test(r: RSession, cases: list) -> None:
     results = r_batch(r, R_BINOM, [
@@ -270,7 +270,7 @@ def _table_case(table: list[list[int]], fisher: bool, chisq: bool) -> dict:
     return {"cells": arr.ravel(), "nrow": arr.shape[0], "fisher": fisher, "chisq": chisq}
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(st.one_of(
     contingency_tables(max_rows=2, max_cols=2, max_count=10**5),
     contingency_tables(max_rows=5, max_cols=5, max_total=40),
@@ -299,7 +299,7 @@ def test_fisher_matches_fisher_test(r: RSession, tables: list) -> None:
                 assert np.all(np.abs(fa - fb) <= 2.5e-4), f"{name}: {a} vs R {b}\n{ctx}"
 
 
-@r_settings(6)
+@r_settings(10)
 @given(st.lists(contingency_tables(), min_size=BATCH, max_size=BATCH))
 def test_chi_square_matches_chisq_test(r: RSession, tables: list) -> None:
     results = r_batch(r, R_TABLES, [_table_case(t, False, True) for t in tables])
