@@ -11,23 +11,13 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from crossval.errors import InputError
-
-FUNCTIONS: dict[str, str] = {
-    "kaplan_meier": "crossval.stats.kaplan_meier",
-    "logrank": "crossval.stats.logrank",
-    "cox_ph": "crossval.stats.cox",
-    "binom_ci": "crossval.stats.binomial",
-    "binom_test": "crossval.stats.binomial",
-    "fisher_exact": "crossval.stats.contingency",
-    "chi2_test": "crossval.stats.contingency",
-}
+from crossval.stats.registry import FUNCTION_NAMES, stats_function
 
 
 def default_reference_path() -> Path:
@@ -68,12 +58,11 @@ class ReferenceSet:
 
 def crossval_function(name: str) -> Callable[..., Any]:
     """crossval's implementation of a reference ``function`` name."""
-    if name not in FUNCTIONS:
+    if name not in FUNCTION_NAMES:
         raise InputError(
-            f"reference function {name!r} is unknown; known: {', '.join(sorted(FUNCTIONS))}"
+            f"reference function {name!r} is unknown; known: {', '.join(sorted(FUNCTION_NAMES))}"
         )
-    fn: Callable[..., Any] = getattr(import_module(FUNCTIONS[name]), name)
-    return fn
+    return stats_function(name)
 
 
 def _nan(value: Any) -> Any:

@@ -22,6 +22,7 @@ import numpy as np
 
 from crossval.engines import EngineResult, EngineUnsupportedError
 from crossval.errors import InputError
+from crossval.stats.registry import FUNCTION_NAMES, stats_function
 
 CROSSVAL = "crossval"
 ENGINE_MODULES: dict[str, str] = {
@@ -31,18 +32,6 @@ ENGINE_MODULES: dict[str, str] = {
     "scipy": "crossval.engines.scipy_engine",
 }
 ENGINE_NAMES: tuple[str, ...] = (CROSSVAL, *ENGINE_MODULES)
-FUNCTION_NAMES: tuple[str, ...] = (
-    "kaplan_meier", "logrank", "cox_ph", "binom_ci", "binom_test", "fisher_exact", "chi2_test",
-)
-_CROSSVAL_MODULES = {
-    "kaplan_meier": "crossval.stats.kaplan_meier",
-    "logrank": "crossval.stats.logrank",
-    "cox_ph": "crossval.stats.cox",
-    "binom_ci": "crossval.stats.binomial",
-    "binom_test": "crossval.stats.binomial",
-    "fisher_exact": "crossval.stats.contingency",
-    "chi2_test": "crossval.stats.contingency",
-}
 
 
 @dataclass(frozen=True)
@@ -123,10 +112,7 @@ def engine_function(name: str, function: str) -> Callable[..., Any]:
             f"{', '.join(map(repr, FUNCTION_NAMES))}"
         )
     if name == CROSSVAL:
-        fn: Callable[..., Any] = getattr(
-            importlib.import_module(_CROSSVAL_MODULES[function]), function
-        )
-        return fn
+        return stats_function(function)
     module = _module(name)
     if function not in module.FUNCTIONS:
         raise EngineUnsupportedError(f"{name} has no equivalent of crossval's {function}")
