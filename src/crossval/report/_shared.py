@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from crossval.audit.findings import STATUSES, AuditResult, Finding
 
@@ -45,12 +45,20 @@ def ordered_summary(result: AuditResult) -> dict[str, int]:
     return {key: counts.get(key, 0) for key in (*STATUSES, "total")}
 
 
-def summary_line(result: AuditResult) -> str:
-    """``N findings: a pass, b fail, c warn, d unverifiable``."""
+def summary_line(
+    result: AuditResult, paint: Callable[[str, str], str] | None = None
+) -> str:
+    """``N findings: a pass, b fail, c warn, d unverifiable``.
+
+    ``paint(part, status)``, if given, marks up each non-zero count (``"b fail"``).
+    """
     counts = ordered_summary(result)
     noun = "finding" if counts["total"] == 1 else "findings"
-    parts = ", ".join(f"{counts[s]} {s}" for s in STATUSES)
-    return f"{counts['total']} {noun}: {parts}"
+    parts = []
+    for s in STATUSES:
+        part = f"{counts[s]} {s}"
+        parts.append(paint(part, s) if paint is not None and counts[s] else part)
+    return f"{counts['total']} {noun}: {', '.join(parts)}"
 
 
 def failures(result: AuditResult) -> list[Finding]:

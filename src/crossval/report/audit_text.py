@@ -15,9 +15,9 @@ from crossval.report._shared import (
     expected_text,
     extracted_from,
     failures,
-    ordered_summary,
     provenance_line,
     status_label,
+    summary_line,
 )
 
 ANSI = {
@@ -127,16 +127,6 @@ def _finding_lines(
     return lines
 
 
-def _summary(result: AuditResult, color: bool) -> str:
-    counts = ordered_summary(result)
-    noun = "finding" if counts["total"] == 1 else "findings"
-    parts = []
-    for s in STATUSES:
-        part = f"{counts[s]} {s}"
-        parts.append(_paint(part, s, color) if counts[s] else part)
-    return f"{counts['total']} {noun}: {', '.join(parts)}"
-
-
 def render_text(result: AuditResult, *, color: bool = False, width: int | None = None) -> str:
     """The report for a terminal of ``width`` columns (default: the current terminal's)."""
     if width is None:
@@ -174,5 +164,5 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
             origin = extracted_from(f)
             if origin:
                 lines += ["    " + line for line in _wrap(origin, width - 4)]
-    lines += ["", _summary(result, color)]
+    lines += ["", summary_line(result, lambda part, status: _paint(part, status, color))]
     return "\n".join(lines) + "\n"
