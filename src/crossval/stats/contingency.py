@@ -3,8 +3,9 @@
 ``fisher_exact`` follows R ``fisher.test``: the 2x2 p-value, conditional
 maximum-likelihood odds ratio and its conditional confidence interval come
 from the noncentral hypergeometric distribution; larger tables get the exact
-p-value from a network enumeration (Mehta & Patel 1983) below. ``chi2_test``
-and ``g_test`` are the asymptotic Pearson and likelihood-ratio tests.
+p-value from the network algorithm (Mehta & Patel 1983, 1986) in
+``fisher_network``. ``chi2_test`` and ``g_test`` are the asymptotic Pearson
+and likelihood-ratio tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scipy import optimize, special
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats.fisher_network import FISHER_MAX_WORK, fisher_rxc_pvalue
 from crossval.stats.interval import ConfidenceInterval
 
 __all__ = [
@@ -288,14 +290,15 @@ def fisher_exact(
     p = 1, ``or_ci`` = [0, inf] as R, and ``odds_ratio`` nan (R reports 0).
     ``sample_odds_ratio`` is ad/bc (inf when only bc = 0, nan when both are 0).
 
-    Larger tables (Mehta & Patel 1983): exact two-sided p-value over all
-    tables with the observed margins, counting tables with probability <=
-    observed * exp(3.45254e-7) -- the tolerance of R's FEXACT; empty rows and
-    columns are dropped (p = 1 if fewer than 2 rows or columns remain). Only
-    ``alternative="two-sided"`` is defined there, and the odds-ratio fields
-    are None. Problems needing more than ``FISHER_MAX_WORK`` enumerated
-    partial tables raise ``InputError`` within seconds rather than run for
-    minutes; ``chi2_test`` / ``g_test`` are the asymptotic alternatives.
+    Larger tables (network algorithm, Mehta & Patel 1983, 1986): exact
+    two-sided p-value over all tables with the observed margins, counting
+    tables with probability <= observed * exp(3.45254e-7) -- the tolerance of
+    R's FEXACT; empty rows and columns are dropped (p = 1 if fewer than 2 rows
+    or columns remain). Only ``alternative="two-sided"`` is defined there, and
+    the odds-ratio fields are None. Problems needing more than
+    ``FISHER_MAX_WORK`` (a few seconds of work) raise ``InputError`` before
+    the step that would cross it; ``chi2_test`` / ``g_test`` are the
+    asymptotic alternatives.
     """
     alternative = check_option("alternative", alternative, ALTERNATIVES)
     level = check_conf_level(conf_level)
@@ -308,7 +311,7 @@ def fisher_exact(
             f"table has shape {counts.shape}, use alternative='two-sided'"
         )
     return FisherResult(
-        p_value=_fisher_rxc_pvalue(counts),
+        p_value=fisher_rxc_pvalue(counts, max_work=FISHER_MAX_WORK),
         odds_ratio=None,
         sample_odds_ratio=None,
         or_ci=None,
@@ -319,12 +322,10 @@ def fisher_exact(
 
 # --------------------------------------------------------------------------
 # r x c: exact p-value by stage-wise network enumeration
-
-#: Work limit of the r x c enumeration, in partial tables generated, sorted
-#: and summed (about 0.25 microseconds each): the largest problems allowed
-#: take about 5 s, and larger ones are refused within a few seconds. R's
-#: FEXACT needs its workspace raised for problems far smaller than this.
-FISHER_MAX_WORK = 20_000_000
+#
+# fisher_exact uses fisher_network; this earlier, independent implementation
+# stays as a cross-check for the tests. Both read FISHER_MAX_WORK
+# (fisher_network's work limit; here it counts partial tables).
 # R's FEXACT counts a table as "as extreme" when its log probability is at
 # most the observed one plus this tolerance (fexact.c, TOL).
 _FEXACT_TOL = 3.45254e-7

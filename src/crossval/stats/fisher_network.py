@@ -1,0 +1,616 @@
+"""Exact p-value of Fisher's test for r x c tables by the network algorithm.
+
+R ``fisher.test(table)`` for tables larger than 2x2 (its FEXACT routine).
+Tables with the observed margins are built one row at a time (Mehta & Patel
+1983, 1986): once some rows are filled, what is left to choose depends only
+on the remaining column totals, so partial tables are nodes of a network and
+all partial tables at one node share their completions. A partial table is
+settled without enumeration when even its most probable completion is no more
+probable than the observed table (all of its completions count, and their
+total probability has a closed form) or its least probable completion is more
+probable (none count); only the rest are expanded. As in FEXACT (Mehta &
+Patel 1986; Clarkson, Fan & Joe 1993) the bounds on the longest and shortest
+remaining path come from cheap relaxations, columns are exchangeable so nodes
+are sorted totals, partial tables with equal node and past probability are
+merged, and the last two rows are settled exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from crossval.errors import InputError
+
+__all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: Work limit of one exact r x c p-value, in units of roughly 10-20 ns
+#: (an arc generated, a pair of partial table and arc compared, a list entry
+#: looked up; a sort is charged per element): about 2 s. A problem that
+#: would need more raises ``InputError`` before the step that crosses it.
+FISHER_MAX_WORK = 1_000_000_000
+
+# R's FEXACT counts a table as "as extreme" when its log probability is at
+# most the observed one plus this tolerance (fexact.c, TOL).
+_FEXACT_TOL = 3.45254e-7
+# Partial tables at the same node whose past log weights agree to this
+# resolution are merged (their completions are identical). Far below
+# _FEXACT_TOL, and at the rounding level of sums of log-factorials.
+_MERGE_RESOLUTION = 1e-10
+# Work charged per arc of a stage (generating it, finding its node, bounds,
+# settling) and per completion listed for the last two rows (and sorting
+# it), per column.
+_STAGE_UNIT = 5
+_LIST_UNIT = 2
+# Longest arrays a step may make (of arcs, pairs or entries): bounds memory
+# to about a gigabyte.
+_MAX_ITEMS = 1 << 24
+# Node keys are looked up in a dense table when it has at most this many slots.
+_DENSE_KEYS = 1 << 22
+# A node with many partial tables has its arcs sorted once; nodes with at most
+# this many arcs share one padded grid, longer ones are sorted one by one.
+_SHORT_SEGMENT = 512
+
+
+class _OverBudget(Exception):
+    """The work limit would be passed."""
+
+
+def _too_large(shape: tuple[int, int], n: int, limit: int) -> InputError:
+    return InputError(
+        f"table of shape {shape} with {n} observations is too large for the exact "
+        f"r x c Fisher p-value: it needs more work than FISHER_MAX_WORK = {limit:,} "
+        "(about two seconds); use chi2_test or g_test for an asymptotic p-value"
+    )
+
+
+class _Work:
+    """Counts work, and stops before the piece of work that would pass the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.used = 0
+        self.limit = limit
+
+    def spend(self, amount: int, items: int = 0) -> None:
+        """Charge ``amount``; ``items`` is the length of the arrays about to be made."""
+        if self.used + amount > self.limit or items > _MAX_ITEMS:
+            raise _OverBudget
+        self.used += int(amount)
+
+
+def _ragged(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
+    """All integers lo[i]..hi[i] (inclusive), concatenated, with the owner i of each."""
+    lengths = np.maximum(hi - lo + 1, 0)
+    owner = np.repeat(np.arange(lo.size), lengths)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    values: IntArray = np.repeat(lo, lengths) + offsets
+    return values, owner
+
+
+def _splits(
+    caps: IntArray, total: int, lf: FloatArray, work: _Work, unit: int
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """Every split x of ``total`` into cells 0 <= x[j] <= caps[j, i], for each node i.
+
+    ``caps`` is (columns x nodes). Returns, per split, its node (ascending, so
+    each node's splits are contiguous), its log weight -sum(log(x[j]!)) and
+    what it leaves, caps[:, node] - x (columns x splits). Charges ``unit``
+    per split, the work of the splits' whole later handling, before
+    generating them.
+    """
+    c, m = caps.shape
+    room_after = np.cumsum(caps[::-1], axis=0)[::-1] - caps
+    owner = np.arange(m)
+    rem = np.full(m, total, dtype=np.int64)
+    step = np.zeros(m)
+    left: list[IntArray] = []
+    for j in range(c - 1):
+        lo = np.maximum(0, rem - room_after[j][owner])
+        hi = np.minimum(rem, caps[j][owner])
+        count = int(np.maximum(hi - lo + 1, 0).sum())
+        work.spend(count * (unit if j == c - 2 else 8), count)
+        v, idx = _ragged(lo, hi)
+        owner, rem = owner[idx], rem[idx] - v
+        step = step[idx] - lf[v]
+        left = [col[idx] for col in left] + [caps[j][owner] - v]
+    left.append(caps[c - 1][owner] - rem)
+    return owner, step - lf[rem], np.stack(left)
+
+
+def _sorted_desc(cols: IntArray) -> IntArray:
+    """Each column of ``cols`` (parts x items) sorted in decreasing order."""
+    c = cols.shape[0]
+    if c == 2:
+        return np.stack((np.maximum(cols[0], cols[1]), np.minimum(cols[0], cols[1])))
+    if c == 3:
+        a, b, d = cols
+        top = np.maximum(np.maximum(a, b), d)
+        bottom = np.minimum(np.minimum(a, b), d)
+        return np.stack((top, a + b + d - top - bottom, bottom))
+    out: IntArray = np.sort(cols, axis=0)[::-1]
+    return out
+
+
+def _water_fill(totals: IntArray, caps: IntArray, lf: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Min and max of sum(log(v!)) over splits of each total into parts v <= caps (rows of caps).
+
+    log(v!) is convex: the most even split under the caps minimises the sum,
+    filling the largest caps first maximises it.
+    """
+    m, k = caps.shape
+    asc = np.sort(caps, axis=1)
+    rem = totals.copy()
+    low = np.zeros(m)
+    done = np.zeros(m, dtype=bool)
+    for j in range(k):
+        parts = k - j
+        q = rem // parts
+        full = ~done & (asc[:, j] <= q)
+        low += np.where(full, lf[asc[:, j]], 0.0)
+        rem = np.where(full, rem - asc[:, j], rem)
+        even = ~done & ~full
+        extra = rem % parts
+        q = np.where(even, q, 0)
+        low += np.where(even, (parts - extra) * lf[q] + extra * lf[q + 1], 0.0)
+        done |= even
+    rem = totals.copy()
+    high = np.zeros(m)
+    for j in range(k - 1, -1, -1):
+        v = np.minimum(asc[:, j], rem)
+        high += lf[v]
+        rem = rem - v
+    return low, high
+
+
+def _path_bounds(
+    nodes: IntArray, rows_left: IntArray, lf: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Longest and shortest path of each node (nodes x columns): bounds on -sum(log(cell!)).
+
+    The remaining table is relaxed to its rows alone (each row split under the
+    column totals) and to its columns alone (each split under the row totals);
+    the tighter of the two bounds is kept.
+    """
+    m, c = nodes.shape
+    k = rows_left.size
+    row_low, row_high = _water_fill(np.tile(rows_left, m), np.repeat(nodes, k, axis=0), lf)
+    col_low, col_high = _water_fill(nodes.ravel(), np.broadcast_to(rows_left, (m * c, k)), lf)
+    row_low, row_high = row_low.reshape(m, k).sum(axis=1), row_high.reshape(m, k).sum(axis=1)
+    col_low, col_high = col_low.reshape(m, c).sum(axis=1), col_high.reshape(m, c).sum(axis=1)
+    longest: FloatArray = -np.maximum(row_low, col_low)
+    shortest: FloatArray = -np.minimum(row_high, col_high)
+    return longest, shortest
+
+
+class _Arcs:
+    """The arcs (ways to fill the next row) of a set of nodes, grouped by node.
+
+    Node u owns arcs ``start[u]:start[u] + length[u]``. For an entry at u with
+    ``limit = threshold - past``, an arc with ``g <= limit`` has all its
+    completions counted (log mass ``m``), one with ``h > limit`` none.
+    """
+
+    def __init__(
+        self, parent: IntArray, n_nodes: int, g: FloatArray, h: FloatArray, m: FloatArray
+    ) -> None:
+        self.length: IntArray = np.bincount(parent, minlength=n_nodes)
+        self.start: IntArray = np.cumsum(self.length) - self.length
+        self.g = g
+        self.h = h
+        self.m = m
+
+
+@dataclass
+class _Entries:
+    """Partial tables (or several merged ones): node, past log weight, multiplicity."""
+
+    owner: IntArray
+    past: FloatArray
+    weight: FloatArray
+
+
+@dataclass
+class _Settled:
+    """Log contributions to the p-value sum, and the open (entry, arc) pairs."""
+
+    pieces: list[FloatArray] = field(default_factory=list)
+    items: list[IntArray] = field(default_factory=list)
+    arcs: list[IntArray] = field(default_factory=list)
+    n_open: int = 0
+
+
+class _Network:
+    """One r x c problem with its rows in a fixed order; nodes are sorted remaining column totals.
+
+    Sets of nodes are (columns x nodes) arrays, each column sorted decreasingly.
+    An entry is a partial table (or several merged ones): its node, its past
+    log weight -sum(log(cell!)) and how many partial tables it stands for.
+    """
+
+    def __init__(self, t: IntArray, lf: FloatArray, work: _Work) -> None:
+        self.rows: IntArray = t.sum(axis=1)
+        cols = t.sum(axis=0)
+        self.cols: IntArray = np.sort(cols)[::-1].copy()
+        self.lf = lf
+        self.work = work
+        n = int(self.rows.sum())
+        self.threshold = -float(lf[t].sum()) + _FEXACT_TOL
+        self.log_const = float(lf[self.rows].sum() + lf[cols].sum() - lf[n])
+        c = self.cols.size
+        # A sorted node is identified by its c - 1 largest totals (all nodes of
+        # a stage have the same sum); the j-th largest remaining total is at
+        # most the j-th largest column total, which gives a mixed radix.
+        base = self.cols[: c - 1] + 1
+        self.radix: IntArray = np.concatenate(([1], np.cumprod(base)[:-1])).astype(np.int64)
+        self.key_space = float(np.prod(base.astype(np.float64)))
+
+    def canonical(self, children: IntArray) -> tuple[IntArray, IntArray]:
+        """Distinct sorted nodes of ``children`` (columns x items) and each child's node index."""
+        srt = _sorted_desc(children)
+        c = srt.shape[0]
+        if self.key_space >= 2.0**62:
+            uniq, inverse = np.unique(srt, axis=1, return_inverse=True)
+            return uniq, inverse.ravel()
+        key = srt[0] * self.radix[0]
+        for j in range(1, c - 1):
+            key += srt[j] * self.radix[j]
+        if self.key_space <= _DENSE_KEYS:
+            seen = np.zeros(int(self.key_space), dtype=bool)
+            seen[key] = True
+            ids = np.flatnonzero(seen)
+            lookup = np.empty(int(self.key_space), dtype=np.int64)
+            lookup[ids] = np.arange(ids.size)
+            nodes = np.empty((c, ids.size), dtype=np.int64)
+            for j in range(c - 1):
+                nodes[j] = (ids // self.radix[j]) % (self.cols[j] + 1)
+            nodes[c - 1] = srt[:, 0].sum() - nodes[: c - 1].sum(axis=0)
+            return nodes, lookup[key]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return srt[:, first], inverse.ravel()
+
+    # -- settling entries against the arcs of their nodes --------------------
+
+    def settle(self, arcs: _Arcs, ent: _Entries, want_open: bool) -> _Settled:
+        """Settle each entry against the arcs of its node.
+
+        For an entry with ``limit = threshold - past`` an arc with ``g <=
+        limit`` has all its completions counted (log mass ``m``), one with
+        ``h > limit`` none, and the others are open.
+        """
+        out = _Settled()
+        per_node = np.bincount(ent.owner, minlength=arcs.start.size)
+        # Pair by pair costs entries x arcs; sorting a node's arcs once costs
+        # about 20 x arcs plus a fixed overhead worth a few thousand pairs.
+        sorted_node = (per_node > 16) & (per_node * arcs.length > 4096)
+        by_pairs = ~sorted_node[ent.owner]
+        if by_pairs.any():
+            self.settle_pairs(arcs, ent, np.flatnonzero(by_pairs), want_open, out)
+        short = sorted_node & (arcs.length <= _SHORT_SEGMENT)
+        if short.any():
+            chosen = np.flatnonzero(short[ent.owner] & ~by_pairs)
+            self.settle_grid(arcs, ent, np.flatnonzero(short), chosen, want_open, out)
+        long_ = ~by_pairs & ~short[ent.owner]
+        if long_.any():
+            self.settle_sorted(arcs, ent, np.flatnonzero(long_), want_open, out)
+        return out
+
+    def settle_pairs(
+        self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
+    ) -> None:
+        """``settle`` for entries whose nodes have few of them: every (entry, arc) pair."""
+        node = ent.owner[entries]
+        lo = arcs.start[node]
+        n_pairs = int(arcs.length[node].sum())
+        self.work.spend(10 * n_pairs, n_pairs)
+        pos, k = _ragged(lo, lo + arcs.length[node] - 1)
+        lim = self.threshold - ent.past[entries][k]
+        counted = arcs.g[pos] <= lim
+        shift = np.full(arcs.start.size, -np.inf)
+        nonempty = arcs.length > 0
+        if arcs.m.size:
+            shift[nonempty] = np.maximum.reduceat(arcs.m, arcs.start[nonempty])
+        sums = np.bincount(
+            k[counted],
+            np.exp(arcs.m[pos[counted]] - shift[node[k[counted]]]),
+            minlength=entries.size,
+        )
+        got = sums > 0
+        e = entries[got]
+        out.pieces.append(
+            np.log(ent.weight[e]) + ent.past[e] + shift[node[got]] + np.log(sums[got])
+        )
+        if want_open:
+            keep = ~counted & (arcs.h[pos] <= lim)
+            out.items.append(entries[k[keep]])
+            out.arcs.append(pos[keep])
+
+    def settle_grid(
+        self,
+        arcs: _Arcs,
+        ent: _Entries,
+        nodes: IntArray,
+        entries: IntArray,
+        want_open: bool,
+        out: _Settled,
+    ) -> None:
+        """``settle`` for many nodes with short arc lists: one padded grid, sorted row-wise."""
+        width = int(arcs.length[nodes].max())
+        self.work.spend(nodes.size * width * 20 + entries.size * 40, nodes.size * width)
+        row_of = np.full(arcs.start.size, -1, dtype=np.int64)
+        row_of[nodes] = np.arange(nodes.size)
+        pos, k = _ragged(arcs.start[nodes], arcs.start[nodes] + arcs.length[nodes] - 1)
+        col = pos - arcs.start[nodes][k]
+        grid = np.full((nodes.size, width), np.inf)
+        grid[k, col] = arcs.g[pos]
+        order = np.argsort(grid, axis=1)
+        grid = np.take_along_axis(grid, order, axis=1)
+        mass = np.full((nodes.size, width), -np.inf)
+        mass[k, col] = arcs.m[pos]
+        mass = np.take_along_axis(mass, order, axis=1)
+        shift = mass.max(axis=1)
+        cum = np.cumsum(np.exp(mass - shift[:, None]), axis=1)
+        node = ent.owner[entries]
+        row = row_of[node]
+        lim = self.threshold - ent.past[entries]
+        length = arcs.length[node]
+        # branch-free binary search of each entry's limit in its own sorted row
+        count = np.zeros(entries.size, dtype=np.int64)
+        step = 1 << width.bit_length()
+        while step:
+            cand = count + step
+            ok = cand <= length
+            ok[ok] = grid[row[ok], cand[ok] - 1] <= lim[ok]
+            count[ok] = cand[ok]
+            step >>= 1
+        got = count > 0
+        e = entries[got]
+        out.pieces.append(
+            np.log(ent.weight[e])
+            + ent.past[e]
+            + shift[row[got]]
+            + np.log(cum[row[got], count[got] - 1])
+        )
+        if want_open:
+            n_open = int((length - count).sum())
+            out.n_open += n_open
+            self.work.spend(10 * n_open, out.n_open)
+            rank, kk = _ragged(count, length - 1)
+            arc = arcs.start[node[kk]] + order[row[kk], rank]
+            keep = arcs.h[arc] <= lim[kk]
+            out.items.append(entries[kk[keep]])
+            out.arcs.append(arc[keep])
+
+    def settle_sorted(
+        self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
+    ) -> None:
+        """``settle`` for nodes with many entries and long arc lists, one node at a time."""
+        nodes = ent.owner[entries]
+        if (np.diff(nodes) < 0).any():
+            # a stable sort of 16-bit keys is a radix sort
+            key = nodes.astype(np.uint16) if arcs.start.size <= 2**16 else nodes
+            entries = entries[np.argsort(key, kind="stable")]
+            nodes = ent.owner[entries]
+        cuts = np.flatnonzero(np.diff(nodes)) + 1
+        pasts = ent.past[entries]
+        lims = self.threshold - pasts
+        weights = ent.weight[entries]
+        starts = np.concatenate(([0], cuts)).tolist()
+        ends = np.concatenate((cuts, [entries.size])).tolist()
+        logs = np.full(len(starts), -np.inf)
+        for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+            u = int(nodes[s])
+            a0 = int(arcs.start[u])
+            a1 = a0 + int(arcs.length[u])
+            self.work.spend(20 * (a1 - a0) + 15 * (e - s))
+            arc_order = np.argsort(arcs.g[a0:a1])
+            gs = arcs.g[a0:a1][arc_order]
+            ms = arcs.m[a0:a1][arc_order]
+            shift = float(ms.max())
+            cum = np.cumsum(np.exp(ms - shift))
+            lim = lims[s:e]
+            cnt = np.searchsorted(gs, lim, side="right")
+            got = cnt > 0
+            if got.any():
+                p = pasts[s:e][got]
+                top = float(p.max())
+                # (not np.dot: a BLAS call may start threads)
+                total = float((weights[s:e][got] * np.exp(p - top) * cum[cnt[got] - 1]).sum())
+                logs[i] = top + shift + np.log(total)
+            if want_open:
+                n_open = int((a1 - a0 - cnt).sum())
+                out.n_open += n_open
+                self.work.spend(10 * n_open, out.n_open)
+                rank, k = _ragged(cnt, np.full(e - s, a1 - a0 - 1, dtype=np.int64))
+                keep = arcs.h[a0:a1][arc_order][rank] <= lim[k]
+                out.items.append(entries[s:e][k[keep]])
+                out.arcs.append(a0 + arc_order[rank[keep]])
+        out.pieces.append(logs[np.isfinite(logs)])
+
+    # -- the stages ----------------------------------------------------------
+
+    def stage(
+        self, k: int, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
+    ) -> tuple[list[FloatArray], IntArray, IntArray, FloatArray, FloatArray]:
+        """Fill row k: log contributions settled, and the entries left open (next nodes)."""
+        lf = self.lf
+        rows_left = self.rows[k + 1 :]
+        parent, step, left = _splits(
+            nodes, int(self.rows[k]), lf, self.work, _STAGE_UNIT * nodes.shape[0]
+        )
+        children, child_of = self.canonical(left)
+        self.work.spend(30 * children.shape[1] * (rows_left.size + children.shape[0]))
+        best, worst = _path_bounds(children.T, rows_left, lf)
+        # log of the summed weights of all completions of each child:
+        # (sum of rows)! / (prod rows! prod columns!)
+        mass = float(lf[rows_left.sum()] - lf[rows_left].sum()) - lf[children].sum(axis=0)
+        arcs = _Arcs(
+            parent,
+            nodes.shape[1],
+            step + best[child_of],
+            step + worst[child_of],
+            step + mass[child_of],
+        )
+        out = self.settle(arcs, _Entries(owner, past, weight), want_open=True)
+        pieces = out.pieces
+        if not out.items:
+            return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
+        item, pos = np.concatenate(out.items), np.concatenate(out.arcs)
+        if item.size == 0:
+            return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
+        node, new_past, new_weight = child_of[pos], past[item] + step[pos], weight[item]
+        if k < self.rows.size - 3:
+            # Before the last two rows a merge costs about what it saves: the
+            # lookups there are as cheap as the sort a merge needs.
+            node, new_past, new_weight = self.merge(node, new_past, new_weight)
+        present = np.zeros(children.shape[1], dtype=bool)
+        present[node] = True
+        renumber = np.cumsum(present) - 1
+        return pieces, children[:, present], renumber[node], new_past, new_weight
+
+    def merge(
+        self, node: IntArray, past: FloatArray, weight: FloatArray
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Entries with the same node and past log weight share one future: keep one of each.
+
+        The result is sorted by node, then by past log weight.
+        """
+        self.work.spend(40 * node.size, node.size)
+        q = np.floor((past - past.min()) / _MERGE_RESOLUTION + 0.5)
+        span = float(q.max()) + 1.0
+        new = np.empty(node.size, dtype=bool)
+        new[0] = True
+        if span * (float(node.max()) + 1.0) < 2.0**62:
+            key = node * np.int64(span) + q.astype(np.int64)
+            order = np.argsort(key)
+            key = key[order]
+            np.not_equal(key[1:], key[:-1], out=new[1:])
+        else:
+            order = np.lexsort((q, node))
+            new[1:] = (node[order][1:] != node[order][:-1]) | (q[order][1:] != q[order][:-1])
+        starts = np.flatnonzero(new)
+        first = order[starts]
+        return node[first], past[first], np.add.reduceat(weight[order], starts)
+
+    def last_two(
+        self, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
+    ) -> list[FloatArray]:
+        """Exact log contributions of the entries with two rows left.
+
+        A completion is then fixed by the smaller row, so each node's
+        completions are listed once with their log weights b, and an entry
+        counts those with past + b <= threshold.
+        """
+        lf = self.lf
+        small = int(min(self.rows[-2], self.rows[-1]))
+        parent, b, other = _splits(nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0])
+        for row in other:
+            b -= lf[row]
+        arcs = _Arcs(parent, nodes.shape[1], b, b, b)
+        return self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
+
+    def run(self) -> Generator[float, None, float]:
+        """The p-value, computed stage by stage.
+
+        Before each stage it yields an estimate of that stage's work, so that
+        ``fisher_rxc_pvalue`` can advance whichever row order looks cheaper.
+        Returns the p-value.
+        """
+        lf = self.lf
+        n_rows = self.rows.size
+        nodes = self.cols[:, None].copy()
+        longest, _ = _path_bounds(nodes.T, self.rows, lf)
+        if longest[0] <= self.threshold:
+            return 1.0  # even the most probable table is no more probable than observed
+        owner = np.zeros(1, dtype=np.int64)
+        past = np.zeros(1)
+        weight = np.ones(1)
+        pieces: list[FloatArray] = []
+        for k in range(n_rows - 2):
+            yield 25.0 * self.arcs_bound(nodes, int(self.rows[k])) + 50.0 * past.size
+            done, nodes, owner, past, weight = self.stage(k, nodes, owner, past, weight)
+            pieces += done
+            if past.size == 0:
+                return self.total(pieces)
+        yield 10.0 * self.arcs_bound(nodes, int(min(self.rows[-2:]))) + 15.0 * past.size
+        pieces += self.last_two(nodes, owner, past, weight)
+        return self.total(pieces)
+
+    @staticmethod
+    def arcs_bound(nodes: IntArray, total: int) -> float:
+        """At most how many ways there are to fill a row of ``total`` from these nodes."""
+        c = nodes.shape[0]
+        free = float(special.comb(total + c - 1, c - 1))
+        boxes = np.prod(np.minimum(nodes, total).astype(np.float64) + 1.0, axis=0)
+        return float(np.minimum(boxes, free).sum())
+
+    def total(self, pieces: list[FloatArray]) -> float:
+        allp = np.concatenate(pieces) if pieces else np.zeros(0)
+        if allp.size == 0:
+            return 0.0
+        return float(min(1.0, np.exp(self.log_const + special.logsumexp(allp))))
+
+
+def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> float:
+    """Exact two-sided p-value of an r x c table, as R ``fisher.test(table)$p.value``.
+
+    The sum of P(table) = prod(row!) prod(col!) / (n! prod(cell!)) over all
+    tables with the observed margins whose probability is at most the observed
+    one times exp(3.45254e-7), R's FEXACT tolerance (network algorithm: Mehta &
+    Patel 1983, 1986; Clarkson, Fan & Joe 1993). Empty rows and columns are
+    dropped; fewer than 2 rows or columns left gives 1. ``counts`` must be a
+    2-d array of non-negative integers. A problem needing more than
+    ``max_work`` units (``FISHER_MAX_WORK``, about two seconds) raises
+    ``InputError`` when the next step would cross the limit.
+    """
+    t = np.asarray(counts, dtype=np.int64)
+    shape = (int(t.shape[0]), int(t.shape[1]))
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 1.0
+    if t.shape[1] > t.shape[0]:
+        t = t.T  # nodes are remaining totals of the shorter side: fewer of them
+    rows = t.sum(axis=1)
+    n = int(rows.sum())
+    ascending = np.argsort(rows, kind="stable")
+    largest_first = np.concatenate(([ascending[-1]], ascending[:-1]))
+    # Which row order needs least work depends on the table. Filling the
+    # small rows first keeps the partial tables few; starting with the
+    # largest row (expanded once, from the single root) leaves shorter
+    # completion lists for the last two rows, which matters most with many
+    # columns. The likelier order runs and the other one alongside at half
+    # the pace: the one with the smaller (work so far + estimate of its next
+    # stage) x pace is advanced, and the first to finish gives the answer.
+    if t.shape[1] == 2:
+        orders = [ascending]
+    elif t.shape[1] == 3:
+        orders = [ascending, largest_first]
+    else:
+        orders = [largest_first, ascending]
+    pace = [1.0, 2.0]
+    work = _Work(max_work)
+    lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
+    runs = [_Network(t[order], lf, work).run() for order in orders]
+    estimate = [0.0] * len(runs)
+    spent = [0.0] * len(runs)
+    for i, run in enumerate(runs):
+        try:
+            estimate[i] = next(run)
+        except StopIteration as done:
+            return float(done.value)
+    while True:
+        i = min(range(len(runs)), key=lambda j: pace[j] * (spent[j] + estimate[j]))
+        before = work.used
+        try:
+            estimate[i] = next(runs[i])
+        except StopIteration as done:
+            return float(done.value)
+        except _OverBudget:
+            raise _too_large(shape, n, max_work) from None
+        spent[i] += work.used - before
