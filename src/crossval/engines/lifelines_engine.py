@@ -40,13 +40,12 @@ from __future__ import annotations
 
 import math
 import warnings as _warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from crossval.engines import EngineResult, EngineUnsupportedError
+from crossval.engines._recording import messages, recording_warnings
 from crossval.stats._validate import (
     as_event_array,
     as_float_array,
@@ -83,18 +82,10 @@ def versions() -> dict[str, str]:
             "numpy": np.__version__}
 
 
-@contextmanager
-def _recorded() -> Iterator[list[str]]:
-    caught: list[str] = []
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
-        yield caught
-    caught.extend(" ".join(str(w.message).split()) for w in record)
-
-
-def _wrap(result: Any, reported: list[str], call: str, caught: list[str]) -> EngineResult[Any]:
+def _wrap(result: Any, reported: list[str], call: str,
+          record: list[_warnings.WarningMessage]) -> EngineResult[Any]:
     return EngineResult(result, engine=NAME, versions=versions(), reported=reported,
-                        warnings=caught, call=call)
+                        warnings=messages(record), call=call)
 
 
 def _not_reached(value: float) -> float:
@@ -119,7 +110,7 @@ def kaplan_meier(
     e = as_event_array("event", event)
     check_same_length(time=t, event=e)
     level = check_conf_level(conf_level)
-    with _recorded() as caught:
+    with recording_warnings() as record:
         kmf = KaplanMeierFitter(alpha=1.0 - level).fit(t, e)
         table = kmf.event_table
         ci = kmf.confidence_interval_
@@ -152,7 +143,7 @@ def kaplan_meier(
                 "median", "median_ci", "conf_type", "conf_level", "n", "n_events"]
     call = (f"KaplanMeierFitter(alpha={1.0 - level:.6g}).fit(time, event); "
             "median_survival_times(confidence_interval_)")
-    return _wrap(result, reported, call, caught)
+    return _wrap(result, reported, call, record)
 
 
 def logrank(
@@ -176,7 +167,7 @@ def logrank(
     kwargs: dict[str, Any] = {}
     if rho != 0:
         kwargs = {"weightings": "fleming-harrington", "p": float(rho), "q": 0.0}
-    with _recorded() as caught:
+    with recording_warnings() as record:
         res = multivariate_logrank_test(t, g, e, **kwargs)
     nan_k = np.full(labels.size, math.nan)
     result = LogRankResult(
@@ -192,7 +183,7 @@ def logrank(
     )
     extra = f", weightings='fleming-harrington', p={float(rho)!r}, q=0" if rho != 0 else ""
     return _wrap(result, ["statistic", "df", "p_value", "rho"],
-                 f"multivariate_logrank_test(time, group, event{extra})", caught)
+                 f"multivariate_logrank_test(time, group, event{extra})", record)
 
 
 def cox_ph(
@@ -230,11 +221,9 @@ def cox_ph(
     if start is not None:
         frame["t0"] = inputs.start
         fit_kwargs["entry_col"] = "t0"
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         cph = CoxPHFitter(alpha=1.0 - level).fit(frame, **fit_kwargs)
         lrt_test = cph.log_likelihood_ratio_test()
-    caught = [" ".join(str(w.message).split()) for w in record]
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in record)
     coef = cph.params_.to_numpy(dtype=float)
     var = cph.variance_matrix_.to_numpy(dtype=float)
@@ -273,7 +262,7 @@ def cox_ph(
         robust_score=None,
         robust_score_p=None,
         conf_level=level,
-        note="; ".join(caught),
+        note="; ".join(messages(record)),
     )
     reported = ["coef", "hazard_ratio", "hr_ci", "z", "p_value", "loglik", "lrt", "df",
                 "lrt_p", "converged", "n", "n_events", "var", "ties", "covariate_names",
@@ -281,4 +270,4 @@ def cox_ph(
     reported.append("robust_se" if robust else "se")
     options = ", ".join(f"{k}={v!r}" for k, v in fit_kwargs.items())
     return _wrap(result, reported, f"CoxPHFitter(alpha={1.0 - level:.6g}).fit(df, {options})",
-                 caught)
+                 record)

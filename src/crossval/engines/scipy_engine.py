@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from crossval.engines import EngineResult, EngineUnsupportedError
+from crossval.engines._recording import messages, recording_warnings
 from crossval.stats._validate import (
     as_count,
     as_event_array,
@@ -82,9 +83,8 @@ def versions() -> dict[str, str]:
 
 def _wrap(result: Any, reported: list[str], call: str,
           record: list[_warnings.WarningMessage]) -> EngineResult[Any]:
-    caught = [" ".join(str(w.message).split()) for w in record]
     return EngineResult(result, engine=NAME, versions=versions(), reported=reported,
-                        warnings=caught, call=call)
+                        warnings=messages(record), call=call)
 
 
 def _censored(t: Any, e: Any) -> Any:
@@ -113,8 +113,7 @@ def kaplan_meier(
             f"not conf_type={ctype!r}"
         )
     level = check_conf_level(conf_level)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         sf = stats.ecdf(_censored(t, e)).sf
         surv = np.asarray(sf.probabilities, dtype=float)
         nan_rows = np.full(surv.shape, math.nan)
@@ -164,8 +163,7 @@ def logrank(
             f"scipy's logrank compares two samples; group has {labels.size} values"
         )
     first = g == labels[0]
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         res = stats.logrank(_censored(t[first], e[first]), _censored(t[~first], e[~first]))
     nan2 = np.full(2, math.nan)
     result = LogRankResult(
@@ -197,8 +195,7 @@ def binom_ci(
         )
     level = check_conf_level(conf_level)
     xi, ni = as_count("x", x), as_count("n", n)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         ci = stats.binomtest(xi, ni).proportion_ci(level, method=_CI_METHOD[method])
     return _wrap(ConfidenceInterval(float(ci.low), float(ci.high)), ["low", "high"],
                  f"binomtest({xi}, {ni}).proportion_ci({level!r}, "
@@ -218,8 +215,7 @@ def binom_test(
     alt = check_option("alternative", alternative, _ALTERNATIVES)
     level = check_conf_level(conf_level)
     xi, ni = as_count("x", x), as_count("n", n)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         res = stats.binomtest(xi, ni, p, alternative=alt)
         ci = res.proportion_ci(level)
     result = BinomTestResult(
@@ -247,8 +243,7 @@ def fisher_exact(
     alt = check_option("alternative", alternative, _ALTERNATIVES)
     level = check_conf_level(conf_level)
     arr = np.asarray(table)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         if arr.shape == (2, 2):
             res = stats.fisher_exact(arr, alternative=alt)
             cond = stats.contingency.odds_ratio(arr)
@@ -288,8 +283,7 @@ def chi2_test(table: Any, *, correction: bool = True) -> EngineResult[Chi2Result
     from scipy import stats
 
     arr = np.asarray(table)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         res = stats.chi2_contingency(arr, correction=bool(correction))
     result = Chi2Result(
         statistic=float(res.statistic), df=int(res.dof), p_value=float(res.pvalue),

@@ -55,6 +55,7 @@ import numpy as np
 from scipy import stats
 
 from crossval.engines import EngineResult, EngineUnsupportedError
+from crossval.engines._recording import messages, recording_warnings
 from crossval.stats._validate import (
     as_count,
     as_event_array,
@@ -106,13 +107,10 @@ def versions() -> dict[str, str]:
             "numpy": np.__version__}
 
 
-def _wrap(result: Any, reported: list[str], call: str, caught: list[str]) -> EngineResult[Any]:
+def _wrap(result: Any, reported: list[str], call: str,
+          record: list[_warnings.WarningMessage]) -> EngineResult[Any]:
     return EngineResult(result, engine=NAME, versions=versions(), reported=reported,
-                        warnings=caught, call=call)
-
-
-def _messages(record: list[_warnings.WarningMessage]) -> list[str]:
-    return [" ".join(str(w.message).split()) for w in record]
+                        warnings=messages(record), call=call)
 
 
 def _open(value: float) -> float:
@@ -138,8 +136,7 @@ def kaplan_meier(
     check_same_length(time=t, event=e)
     ctype = check_option("conf_type", conf_type, CONF_TYPES)
     level = check_conf_level(conf_level)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         sf = SurvfuncRight(t, e)
         median = float(sf.quantile(0.5))
         if ctype != "none":
@@ -174,7 +171,7 @@ def kaplan_meier(
         reported += ["median_ci", "conf_type"]
         call += (f"; quantile_ci(0.5, alpha={1.0 - level:.6g}, "
                  f"method={_QUANTILE_CI_METHOD[ctype]!r})")
-    return _wrap(result, reported, call, _messages(record))
+    return _wrap(result, reported, call, record)
 
 
 def logrank(
@@ -200,8 +197,7 @@ def logrank(
         kwargs["strata"] = s
     if rho != 0:
         kwargs.update(weight_type="fh", fh_p=float(rho))
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         chisq, pvalue = survdiff(t, e, g, **kwargs)
     k = labels.size
     result = LogRankResult(
@@ -213,7 +209,7 @@ def logrank(
     extra = "".join(f", {key}={'strata' if key == 'strata' else repr(v)}"
                     for key, v in kwargs.items())
     return _wrap(result, ["statistic", "df", "p_value", "rho"],
-                 f"survdiff(time, event, group{extra})", _messages(record))
+                 f"survdiff(time, event, group{extra})", record)
 
 
 def cox_ph(
@@ -244,8 +240,7 @@ def cox_ph(
         kwargs["entry"] = inputs.start
     if strata is not None:
         kwargs["strata"] = inputs.strata
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         model = PHReg(inputs.time, inputs.x, **kwargs)
         res = model.fit(groups=np.arange(n)) if robust else model.fit()
         beta = np.asarray(res.params, dtype=float)
@@ -287,7 +282,7 @@ def cox_ph(
         robust_score=None,
         robust_score_p=None,
         conf_level=level,
-        note="; ".join(_messages(record)),
+        note="; ".join(messages(record)),
     )
     reported = ["coef", "se", "hazard_ratio", "hr_ci", "z", "p_value", "loglik", "wald",
                 "score", "lrt", "df", "wald_p", "score_p", "lrt_p", "n", "n_events", "var",
@@ -296,7 +291,7 @@ def cox_ph(
         reported.append("robust_se")
     options = ", ".join(f"{k}={'...' if k != 'ties' else repr(v)}" for k, v in kwargs.items())
     call = f"PHReg(time, covariates, {options}).fit({'groups=range(n)' if robust else ''})"
-    return _wrap(result, reported, call, _messages(record))
+    return _wrap(result, reported, call, record)
 
 
 def binom_ci(
@@ -317,12 +312,11 @@ def binom_ci(
     level = check_conf_level(conf_level)
     xi, ni = as_count("x", x), as_count("n", n)
     sm_method = _PROPORTION_METHOD[method]
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         low, high = proportion_confint(xi, ni, alpha=1.0 - level, method=sm_method)
     return _wrap(ConfidenceInterval(float(low), float(high)), ["low", "high"],
                  f"proportion_confint({xi}, {ni}, alpha={1.0 - level:.6g}, "
-                 f"method={sm_method!r})", _messages(record))
+                 f"method={sm_method!r})", record)
 
 
 def binom_test(
@@ -337,8 +331,7 @@ def binom_test(
 
     alt = check_option("alternative", alternative, tuple(_ALTERNATIVE))
     xi, ni = as_count("x", x), as_count("n", n)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         pval = float(sm_binom_test(xi, ni, prop=p, alternative=_ALTERNATIVE[alt]))
     result = BinomTestResult(
         x=xi, n=ni, p=float(p), p_value=pval, estimate=math.nan,
@@ -347,7 +340,7 @@ def binom_test(
     )
     return _wrap(result, ["x", "n", "p", "p_value", "alternative"],
                  f"binom_test({xi}, {ni}, prop={p!r}, alternative={_ALTERNATIVE[alt]!r})",
-                 _messages(record))
+                 record)
 
 
 def chi2_test(table: Any, *, correction: bool = False) -> EngineResult[Chi2Result]:
@@ -363,8 +356,7 @@ def chi2_test(table: Any, *, correction: bool = False) -> EngineResult[Chi2Resul
             "statsmodels' Table.test_nominal_association has no continuity correction"
         )
     arr = np.asarray(table, dtype=float)
-    with _warnings.catch_warnings(record=True) as record:
-        _warnings.simplefilter("always")
+    with recording_warnings() as record:
         tab = Table(arr)
         res = tab.test_nominal_association()
         expected = np.asarray(tab.fittedvalues, dtype=float)
@@ -373,4 +365,4 @@ def chi2_test(table: Any, *, correction: bool = False) -> EngineResult[Chi2Resul
         expected=frozen_array(expected), correction=False, warning=None,
     )
     return _wrap(result, ["statistic", "df", "p_value", "expected", "correction"],
-                 "Table(table).test_nominal_association()", _messages(record))
+                 "Table(table).test_nominal_association()", record)
