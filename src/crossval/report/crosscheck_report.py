@@ -28,6 +28,7 @@ from crossval.compare.crosscheck import (
     as_dict,
 )
 from crossval.compare.fields import numeric_fields
+from crossval.report._table import text_table
 
 FORMATS = ("text", "json", "markdown", "html")
 _NONE = "—"
@@ -169,14 +170,7 @@ def _header_lines(run: CrosscheckRun) -> list[str]:
 
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    cells = [list(headers), *[list(r) for r in rows]]
-    widths = [max(len(r[j]) for r in cells) for j in range(len(headers))]
-    out = []
-    for n, row in enumerate(cells):
-        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out
+    return text_table([headers, *rows])
 
 
 def _md_cell(text: str) -> str:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from crossval.compare.validate import ValidationRun
+from crossval.report._table import text_table
 
 
 def _fmt_rel(x: float) -> str:
@@ -79,16 +80,13 @@ def render_text(run: ValidationRun, *, only_failures: bool = False) -> str:
     """A table method × dataset × quantity with the worst relative difference."""
     rows = validation_rows(run)
     header = ("method", "dataset", "quantity", "vs", "cases", "worst rel diff", "tol", "")
-    lines = []
     shown = [r for r in rows if not (only_failures and r["passed"])]
     table = [header] + [
         (r["function"], r["dataset"], r["quantity"], r["against"], str(r["cases"]),
          _fmt_rel(r["worst_rel_diff"]), r["tolerance"], "ok" if r["passed"] else "FAIL")
         for r in shown
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    lines = text_table(table, rule=False)
     for r in shown:
         if r["note"] and not r["passed"]:
             lines.append(f"  ! {r['function']}/{r['dataset']}/{r['quantity']}: {r['note']}")

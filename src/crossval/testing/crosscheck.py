@@ -21,6 +21,7 @@ from crossval.compare.fields import (
 )
 from crossval.compare.tolerances import TOLERANCES, Tolerance, tolerance_for
 from crossval.errors import InputError, InputTypeError
+from crossval.report._table import text_table
 from crossval.stats._validate import check_option
 
 _HEADERS = ("quantity", "crossval", "other", "rel. diff", "tolerance", "convention")
@@ -177,11 +178,6 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[
         j for j in range(len(headers))
         if j < len(headers) - 1 or any(r[j] for r in rows)
     ]
-    cells = [tuple(headers[j] for j in keep), *[tuple(r[j] for j in keep) for r in rows]]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(keep))]
-    out = []
-    for n, row in enumerate(cells):
-        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out
+    return text_table(
+        [tuple(headers[j] for j in keep), *[tuple(r[j] for j in keep) for r in rows]]
+    )
