@@ -6,8 +6,9 @@ cheap and never starts R.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crossval._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -86,14 +87,4 @@ if TYPE_CHECKING:
     from crossval.stats.logrank import LogRankResult, logrank
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crossval' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __all__)

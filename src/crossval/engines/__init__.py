@@ -22,10 +22,10 @@ statsmodels, pandas or rpy2. See docs/engines.md.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from crossval._lazy import lazy_exports
 from crossval.errors import CrossvalError
 
 R = TypeVar("R")
@@ -146,14 +146,4 @@ class EngineResult(Mapping[str, Any], Generic[R]):
         )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crossval.engines' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __all__)

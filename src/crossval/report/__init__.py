@@ -7,8 +7,9 @@ The audit renderers are imported on first use, so importing one report module
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crossval._lazy import lazy_exports
 
 _EXPORTS = {
     "FORMATS": "crossval.report.audit_report",
@@ -23,14 +24,4 @@ if TYPE_CHECKING:
     from crossval.report.audit_report import FORMATS, render
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crossval.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __all__)
