@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from claims_files import claims_text
 
 from crossval.audit import Finding, parse_claims, run_audit
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-#: Two made-up groups (100 and 50 patients) and their total, as in a 2:1 trial.
-HEADER = """\
-schema_version: 1
-paper: {short_name: TEST, title: "made-up paper for crossval tests"}
-groups:
-  - {name: a, n: "100", label: "arm A"}
-  - {name: b, n: "50", label: "arm B"}
-  - {name: all, n: "150", label: "overall"}
-claims:
-"""
-
-
-def claims_text(claims_yaml: str) -> str:
-    """A whole claims file whose ``claims:`` list is ``claims_yaml`` (indented as list items)."""
-    return HEADER + textwrap.indent(textwrap.dedent(claims_yaml).strip("\n"), "  ") + "\n"
 
 
 @pytest.fixture(name="claims_text")

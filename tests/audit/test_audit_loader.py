@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from claims_files import claims_text
 
 from crossval.audit import (
     BUNDLED_CLAIMS,
@@ -19,16 +20,6 @@ from crossval.audit.claims import CLAIM_FIELDS, COMMON_FIELDS
 from crossval.errors import InputError
 
 SCHEMA = Path(__file__).parents[2] / "src" / "crossval" / "data" / "claims.schema.json"
-
-HEADER = """\
-schema_version: 1
-paper: {short_name: TEST, title: "made-up paper for crossval tests"}
-groups:
-  - {name: a, n: "100", label: "arm A"}
-  - {name: b, n: "50", label: "arm B"}
-  - {name: all, n: "150", label: "overall"}
-claims:
-"""
 
 GOOD = """
 - id: orr
@@ -51,10 +42,6 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(needle)
-
-
-def claims_text(claims_yaml: str) -> str:
-    return HEADER + textwrap.indent(textwrap.dedent(claims_yaml).strip("\n"), "  ") + "\n"
 
 
 def load_error(claims_yaml: str) -> tuple[ClaimsError, str]:
