@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from crossval.cli import main
@@ -27,9 +26,10 @@ from crossval.compare.reference_cases import ReferenceCase, load_reference
 from crossval.engines import EngineResult
 from crossval.engines.registry import engine_function
 from crossval.testing.pytest_plugin import r_required
+from reference_data import reference_dataset, reference_datasets
 
 REFERENCE = load_reference()
-DATASETS = json.loads(REFERENCE.path.read_text(encoding="utf-8"))["datasets"]
+DATASETS = reference_datasets()
 # heart is counting-process data ((start, stop] rows): no KM on its rows.
 KM_DATASETS = sorted(n for n, d in DATASETS.items() if {"time", "status"} <= set(d["columns"]))
 # lifelines' multivariate_logrank_test with Fleming-Harrington weights fails on
@@ -37,12 +37,6 @@ KM_DATASETS = sorted(n for n, d in DATASETS.items() if {"time", "status"} <= set
 KNOWN_ENGINE_ERRORS = {
     ("logrank/event_at_zero/group=group/rho=1", "lifelines"): "Unable to coerce to Series",
 }
-
-
-def _columns(name: str) -> dict[str, np.ndarray]:
-    cols = DATASETS[name]["columns"]
-    return {k: np.array([np.nan if v is None else v for v in vals], dtype=float)
-            for k, vals in cols.items()}
 
 
 def _call(case: ReferenceCase) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -90,14 +84,14 @@ def _assert_explained(check: AnalysisCheck, case_id: str) -> None:
 
 @pytest.mark.parametrize("dataset", KM_DATASETS)
 def test_kaplan_meier_of_every_reference_dataset(dataset: str) -> None:
-    d = _columns(dataset)
+    d = reference_dataset(dataset)
     for conf_type in ("log", "log-log", "plain"):
         check = crosscheck("kaplan_meier", d["time"], d["status"], conf_type=conf_type)
         _assert_explained(check, f"kaplan_meier/{dataset}/{conf_type}")
 
 
 def test_kaplan_meier_conf_types_no_python_engine_has() -> None:
-    d = _columns("aml")
+    d = reference_dataset("aml")
     for conf_type in ("logit", "arcsin", "none"):
         check = crosscheck("kaplan_meier", d["time"], d["status"], conf_type=conf_type)
         _assert_explained(check, f"kaplan_meier/aml/{conf_type}")
@@ -130,7 +124,7 @@ def test_every_reference_dataset_is_crosschecked() -> None:
 
 
 def test_conventions_are_named_where_they_apply() -> None:
-    d = _columns("lung")
+    d = reference_dataset("lung")
     km = crosscheck("kaplan_meier", d["time"], d["status"])
     by = {(c.engine, c.quantity): c for c in km.checks}
     assert by[("R", "lower")].verdict == AGREE
@@ -166,7 +160,7 @@ def test_a_convention_excuses_only_what_it_reproduces(monkeypatch: pytest.Monkey
                             reported=out.reported, call=out.call)
 
     monkeypatch.setattr(lifelines_engine, "kaplan_meier", plain_lifelines)
-    d = _columns("aml")
+    d = reference_dataset("aml")
     check = crosscheck("kaplan_meier", d["time"], d["status"], engines=["lifelines"])
     verdicts = {c.quantity: c.verdict for c in check.checks}
     assert verdicts["lower"] == verdicts["upper"] == DISAGREE
@@ -187,7 +181,7 @@ def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
                             reported=out.reported, call=out.call)
 
     monkeypatch.setattr(scipy_engine, "logrank", off_by_one_percent)
-    d = _columns("lung")
+    d = reference_dataset("lung")
     check = crosscheck("logrank", d["time"], d["status"], d["sex"], engines=["scipy"])
     verdicts = {c.quantity: c.verdict for c in check.checks}
     assert verdicts["statistic"] == DISAGREE and verdicts["p_value"] == AGREE
@@ -195,7 +189,7 @@ def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.r
 def test_r_takes_part_and_agrees_exactly() -> None:
-    d = _columns("veteran")
+    d = reference_dataset("veteran")
     check = crosscheck("cox_ph", d["time"], d["status"], {"trt": d["trt"], "karno": d["karno"]},
                        engines=["R"])
     (r_outcome,) = check.engines
@@ -217,7 +211,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
 
 @pytest.fixture(scope="module")
 def aml_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = _columns("aml")
+    d = reference_dataset("aml")
     rows = [[f"{d['time'][i]:g}", int(d["status"][i]), "Maintained" if d["maintained"][i]
              else "Nonmaintained"] for i in range(d["time"].size)]
     return _write_csv(tmp_path_factory.mktemp("cc") / "aml.csv", ["weeks", "died", "arm"], rows)

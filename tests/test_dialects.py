@@ -8,7 +8,6 @@ scipy are called directly and compared with ``crossval.dialect(...)``.
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,23 +17,16 @@ import pytest
 
 import crossval
 from crossval.compare.fields import relative_difference
-from crossval.compare.reference_cases import default_reference_path
 from crossval.dialects import FUNCTIONS, SETTINGS, SYSTEM_FUNCTIONS, SYSTEMS, settings
 from crossval.errors import InputError
+from reference_data import reference_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _dataset(name: str) -> dict[str, np.ndarray]:
-    doc = json.loads(default_reference_path().read_text(encoding="utf-8"))
-    cols = doc["datasets"][name]["columns"]
-    return {k: np.array([np.nan if v is None else v for v in vals], dtype=float)
-            for k, vals in cols.items()}
-
-
 @pytest.fixture(scope="module")
 def lung() -> dict[str, np.ndarray]:
-    return _dataset("lung")
+    return reference_dataset("lung")
 
 
 def _close(a: Any, b: Any, rel: float) -> bool:

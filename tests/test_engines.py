@@ -9,7 +9,6 @@ convention gives a different answer.
 from __future__ import annotations
 
 import dataclasses
-import json
 import subprocess
 import sys
 
@@ -18,25 +17,18 @@ import pytest
 
 import crossval
 from crossval.compare.fields import numeric_fields, relative_difference
-from crossval.compare.reference_cases import default_reference_path
 from crossval.engines import EngineResult, EngineUnsupportedError, registry
 from crossval.errors import InputError
 from crossval.stats.cox import CoxResult
 from crossval.stats.interval import ConfidenceInterval
 from crossval.stats.kaplan_meier import KaplanMeierResult
 from crossval.testing.crosscheck import assert_agree
-
-
-def _dataset(name: str) -> dict[str, np.ndarray]:
-    doc = json.loads(default_reference_path().read_text(encoding="utf-8"))
-    cols = doc["datasets"][name]["columns"]
-    return {k: np.array([np.nan if v is None else v for v in vals], dtype=float)
-            for k, vals in cols.items()}
+from reference_data import reference_dataset
 
 
 @pytest.fixture(scope="module")
 def lung() -> dict[str, np.ndarray]:
-    return _dataset("lung")
+    return reference_dataset("lung")
 
 
 def _rel(a: object, b: object) -> float:
@@ -147,7 +139,7 @@ def test_lifelines_km_is_crossval_log_log_without_time_zero_row() -> None:
 
 
 def test_lifelines_median_is_the_first_time_at_or_below_one_half() -> None:
-    d = _dataset("median_flat")
+    d = reference_dataset("median_flat")
     ll = registry.run_engine("lifelines", "kaplan_meier", d["time"], d["status"]).result
     ours = crossval.kaplan_meier(d["time"], d["status"])
     # R: midpoint of the stretch where S is flat at 0.5; lifelines: its start or
@@ -177,7 +169,7 @@ def test_lifelines_cox_agrees_to_its_convergence_and_keeps_names(
 
 
 def test_lifelines_weighted_fit_keeps_its_warning() -> None:
-    d = _dataset("weighted")
+    d = reference_dataset("weighted")
     out = registry.run_engine("lifelines", "cox_ph", d["time"], d["status"], d["x"],
                               weights=d["w"])
     assert any("weights are not integers" in w for w in out.warnings)
@@ -208,7 +200,7 @@ def test_statsmodels_cox_efron_breslow_and_entry(lung: dict[str, np.ndarray]) ->
         for field in ("coef", "se", "score", "wald", "lrt"):
             assert _rel(getattr(sm, field), getattr(ours, field)) < 1e-9, (ties, field)
     # entry: statsmodels counts a row at risk at an event time equal to its start
-    h = _dataset("heart")
+    h = reference_dataset("heart")
     hx = np.column_stack([h["age"], h["transplant"]])
     sm = registry.run_engine("statsmodels", "cox_ph", h["stop"], h["event"], hx,
                              start=h["start"], ties="efron").result
