@@ -52,6 +52,12 @@ _LIST_UNIT = 2
 # Longest arrays a step may make (of arcs, pairs or entries): bounds memory
 # to about a gigabyte.
 _MAX_ITEMS = 1 << 24
+# The last two rows are settled from cores only for nodes whose completion
+# lists would be at least this long (shorter lists are cheap and exact to
+# rounding), and only while the bound on the cores' rounding error stays
+# below _CORE_RTOL of the p-value (else they are settled from lists).
+_CORE_MIN_LIST = 2048
+_CORE_RTOL = 1e-10
 # Node keys are looked up in a dense table when it has at most this many slots.
 _DENSE_KEYS = 1 << 22
 # A node with many partial tables has its arcs sorted once; nodes with at most
@@ -240,6 +246,7 @@ class _Network:
         self.cols: IntArray = np.sort(cols)[::-1].copy()
         self.lf = lf
         self.work = work
+        self.lists_only = False
         n = int(self.rows.sum())
         self.threshold = -float(lf[t].sum()) + _FEXACT_TOL
         self.log_const = float(lf[self.rows].sum() + lf[cols].sum() - lf[n])
@@ -500,20 +507,130 @@ class _Network:
 
     def last_two(
         self, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
-    ) -> list[FloatArray]:
-        """Exact log contributions of the entries with two rows left.
+    ) -> tuple[list[FloatArray], list[FloatArray]]:
+        """Exact log contributions of the entries with two rows left, and log error bounds.
 
-        A completion is then fixed by the smaller row, so each node's
-        completions are listed once with their log weights b, and an entry
-        counts those with past + b <= threshold.
+        A completion is then fixed by the smaller row. With three columns an
+        entry whose node has few entries is settled from its core (below);
+        otherwise each node's completions are listed once with their log
+        weights b, and an entry counts those with past + b <= threshold.
         """
         lf = self.lf
         small = int(min(self.rows[-2], self.rows[-1]))
-        parent, b, other = _splits(nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0])
-        for row in other:
-            b -= lf[row]
-        arcs = _Arcs(parent, nodes.shape[1], b, b, b)
-        return self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
+        pieces: list[FloatArray] = []
+        errors: list[FloatArray] = []
+        by_list = np.ones(owner.size, dtype=bool)
+        if nodes.shape[0] == 3 and not self.lists_only:
+            per_node = np.bincount(owner, minlength=nodes.shape[1])
+            a, b, d = nodes
+            xd, u = _ragged(np.maximum(0, small - a - b), np.minimum(d, small))
+            m = small - xd
+            span = np.minimum(a[u], m) - np.maximum(0, m - b[u]) + 1
+            listed = np.bincount(u, span, minlength=nodes.shape[1])
+            slices = np.bincount(u, minlength=nodes.shape[1])
+            # measured: a core costs about 5 list entries per slice and entry
+            by_list = ((5 * per_node * slices >= listed) | (listed < _CORE_MIN_LIST))[owner]
+            if not by_list.all():
+                cores = np.flatnonzero(~by_list)
+                logs, errs = self.settle_cores(nodes, _Entries(owner, past, weight), cores, small)
+                pieces.append(logs)
+                errors.append(errs)
+        if by_list.any():
+            keep = np.flatnonzero(by_list)
+            present = np.zeros(nodes.shape[1], dtype=bool)
+            present[owner[keep]] = True
+            renumber = np.cumsum(present) - 1
+            nodes, owner = nodes[:, present], renumber[owner[keep]]
+            past, weight = past[keep], weight[keep]
+            parent, b, other = _splits(nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0])
+            for row in other:
+                b -= lf[row]
+            arcs = _Arcs(parent, nodes.shape[1], b, b, b)
+            pieces += self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
+        return pieces, errors
+
+    def settle_cores(
+        self, nodes: IntArray, ent: _Entries, entries: IntArray, small: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """Settle entries with two rows left and three columns without listing completions.
+
+        With column totals A >= B >= D left and the smaller row r, a completion
+        is (xa, xb, xd) with sum r and weight exp(b) = prod 1 / (x! (total - x)!),
+        proportional to the multivariate hypergeometric probability. For each
+        xd the slice's total is closed form (C(D, xd) C(A + B, r - xd) / (A! B!
+        D!)) and b is concave in xa with its maximum at the hypergeometric
+        mode, so the completions more probable than the limit form an interval
+        around it (the core, found by bisection). Counted mass = slice totals
+        minus the cores. Returns log contributions and log bounds on their
+        rounding error (the subtraction can cancel; ``run`` checks the bound).
+        """
+        lf = self.lf
+        a_tot, b_tot, d_tot = (nodes[j][ent.owner[entries]] for j in range(3))
+        lim = self.threshold - ent.past[entries]
+        xd, k = _ragged(np.maximum(0, small - a_tot - b_tot), np.minimum(d_tot, small))
+        self.work.spend(60 * xd.size, xd.size)
+        a, b, d = a_tot[k], b_tot[k], d_tot[k]
+        m = small - xd
+        lo_a, hi_a = np.maximum(0, m - b), np.minimum(a, m)
+        part_d = -(lf[xd] + lf[d - xd])
+
+        def weight_of(xa: IntArray, sel: IntArray) -> FloatArray:
+            ms, bs, as_ = m[sel], b[sel], a[sel]
+            out: FloatArray = part_d[sel] - (
+                lf[xa] + lf[as_ - xa] + lf[ms - xa] + lf[bs - ms + xa]
+            )
+            return out
+
+        everything = np.arange(xd.size)
+        mode = np.clip(((m + 1) * (a + 1)) // (a + b + 2), lo_a, hi_a)
+        slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
+        scale = np.full(entries.size, -np.inf)
+        np.maximum.at(scale, k, slice_log)
+        slice_lin = np.exp(slice_log - scale[k])
+        cut = np.flatnonzero(weight_of(mode, everything) > lim[k])
+        # the core of a cut slice: the xa with weight > limit, by bisection on
+        # each side of the mode (b rises to the mode and falls after it)
+        left, right = lo_a[cut], mode[cut].copy()
+        while True:
+            busy = np.flatnonzero(left < right)
+            if busy.size == 0:
+                break
+            mid = (left[busy] + right[busy]) // 2
+            above = weight_of(mid, cut[busy]) > lim[k[cut[busy]]]
+            right[busy[above]] = mid[above]
+            left[busy[~above]] = mid[~above] + 1
+        first = left
+        left, right = mode[cut].copy(), hi_a[cut]
+        while True:
+            busy = np.flatnonzero(left < right)
+            if busy.size == 0:
+                break
+            mid = (left[busy] + right[busy] + 1) // 2
+            above = weight_of(mid, cut[busy]) > lim[k[cut[busy]]]
+            left[busy[above]] = mid[above]
+            right[busy[~above]] = mid[~above] - 1
+        last = right
+        n_core = int((last - first + 1).sum())
+        self.work.spend(10 * n_core, n_core)
+        xa, j = _ragged(first, last)
+        core_lin = np.bincount(
+            j, np.exp(weight_of(xa, cut[j]) - scale[k[cut[j]]]), minlength=cut.size
+        )
+        counted = slice_lin.copy()
+        counted[cut] = np.maximum(slice_lin[cut] - core_lin, 0.0)
+        # Rounding: the log weights are sums of log-factorials, each exact to
+        # about an ulp, so a slice total and its core carry relative errors of
+        # eps times the size of the terms they do not share; the difference
+        # keeps those absolute errors.
+        eps = float(np.finfo(float).eps)
+        size = lf[a + b] + lf[m] + lf[a + b - m] + lf[a] + lf[b]
+        err = np.zeros(xd.size)
+        err[cut] = 2.0 * eps * (size[cut] + last - first + 8.0) * (slice_lin[cut] + core_lin)
+        total = np.bincount(k, counted, minlength=entries.size)
+        bound = np.bincount(k, err, minlength=entries.size)
+        base = np.log(ent.weight[entries]) + ent.past[entries] + scale
+        got = total > 0
+        return base[got] + np.log(total[got]), base[bound > 0] + np.log(bound[bound > 0])
 
     def run(self) -> Generator[float, None, float]:
         """The p-value, computed stage by stage.
@@ -539,8 +656,14 @@ class _Network:
             if past.size == 0:
                 return self.total(pieces)
         yield 10.0 * self.arcs_bound(nodes, int(min(self.rows[-2:]))) + 15.0 * past.size
-        pieces += self.last_two(nodes, owner, past, weight)
-        return self.total(pieces)
+        final, errors = self.last_two(nodes, owner, past, weight)
+        p = self.total(pieces + final)
+        if errors and self.total(errors) > _CORE_RTOL * p:
+            # the cores cancelled too much (a small p-value): list instead
+            self.lists_only = True
+            final, _ = self.last_two(nodes, owner, past, weight)
+            p = self.total(pieces + final)
+        return p
 
     @staticmethod
     def arcs_bound(nodes: IntArray, total: int) -> float:
