@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from crossval.engines import EngineResult, EngineUnsupportedError
-from crossval.engines._recording import messages, recording_warnings
+from crossval.engines._adapter import messages, nan_if_infinite, recording_warnings
 from crossval.stats._validate import (
     as_event_array,
     as_float_array,
@@ -88,11 +88,6 @@ def _wrap(result: Any, reported: list[str], call: str,
                         warnings=messages(record), call=call)
 
 
-def _not_reached(value: float) -> float:
-    # lifelines' "never reached" is inf; crossval (and R) say nan.
-    return math.nan if math.isinf(value) else float(value)
-
-
 def kaplan_meier(
     time: Any, event: Any, *, conf_level: float = 0.95
 ) -> EngineResult[KaplanMeierResult]:
@@ -130,9 +125,9 @@ def kaplan_meier(
         std_err=frozen_array(np.full(surv.shape, math.nan)),
         lower=frozen_array(lower),
         upper=frozen_array(upper),
-        median=_not_reached(float(kmf.median_survival_time_)),
-        median_ci=ConfidenceInterval(_not_reached(float(median_ci.iloc[0, 0])),
-                                     _not_reached(float(median_ci.iloc[0, 1]))),
+        median=nan_if_infinite(float(kmf.median_survival_time_)),
+        median_ci=ConfidenceInterval(nan_if_infinite(float(median_ci.iloc[0, 0])),
+                                     nan_if_infinite(float(median_ci.iloc[0, 1]))),
         conf_type="log-log",
         conf_level=level,
         median_rule="r",

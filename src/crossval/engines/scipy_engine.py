@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from crossval.engines import EngineResult, EngineUnsupportedError
-from crossval.engines._recording import messages, recording_warnings
+from crossval.engines._adapter import messages, recording_warnings
 from crossval.stats._validate import (
     as_count,
     as_event_array,

@@ -55,7 +55,7 @@ import numpy as np
 from scipy import stats
 
 from crossval.engines import EngineResult, EngineUnsupportedError
-from crossval.engines._recording import messages, recording_warnings
+from crossval.engines._adapter import messages, nan_if_infinite, recording_warnings
 from crossval.stats._validate import (
     as_count,
     as_event_array,
@@ -113,11 +113,6 @@ def _wrap(result: Any, reported: list[str], call: str,
                         warnings=messages(record), call=call)
 
 
-def _open(value: float) -> float:
-    # statsmodels' open-ended limit is inf; crossval (and R) say nan.
-    return math.nan if math.isinf(value) else float(value)
-
-
 def kaplan_meier(
     time: Any, event: Any, *, conf_type: str = "log-log", conf_level: float = 0.95
 ) -> EngineResult[KaplanMeierResult]:
@@ -141,7 +136,8 @@ def kaplan_meier(
         median = float(sf.quantile(0.5))
         if ctype != "none":
             low, high = sf.quantile_ci(0.5, alpha=1.0 - level, method=_QUANTILE_CI_METHOD[ctype])
-            median_ci = ConfidenceInterval(_open(float(low)), _open(float(high)))
+            median_ci = ConfidenceInterval(nan_if_infinite(float(low)),
+                                           nan_if_infinite(float(high)))
         else:
             median_ci = ConfidenceInterval(math.nan, math.nan)
     surv = np.asarray(sf.surv_prob, dtype=float)
@@ -156,7 +152,7 @@ def kaplan_meier(
         std_err=frozen_array(np.asarray(sf.surv_prob_se, dtype=float)),
         lower=frozen_array(nan_rows),
         upper=frozen_array(nan_rows),
-        median=_open(median),
+        median=nan_if_infinite(median),
         median_ci=median_ci,
         conf_type=ctype,
         conf_level=level,

@@ -1,4 +1,4 @@
-"""Warnings of the Python engines (lifelines, statsmodels, scipy), recorded while they run.
+"""What the Python engine adapters (lifelines, statsmodels, scipy) share.
 
 Each adapter runs its engine inside :func:`recording_warnings` and hands
 :func:`messages` of the record to its :class:`crossval.engines.EngineResult`.
@@ -6,6 +6,7 @@ Each adapter runs its engine inside :func:`recording_warnings` and hands
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,3 +23,8 @@ def recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
 def messages(record: list[warnings.WarningMessage]) -> list[str]:
     """Each recorded warning's message on one line (whitespace runs folded to one space)."""
     return [" ".join(str(w.message).split()) for w in record]
+
+
+def nan_if_infinite(value: float) -> float:
+    """An engine's open-ended limit or never-reached time is inf; crossval (and R) say nan."""
+    return math.nan if math.isinf(value) else float(value)
