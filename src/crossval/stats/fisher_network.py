@@ -367,15 +367,27 @@ class _Network:
         row = row_of[node]
         lim = self.threshold - ent.past[entries]
         length = arcs.length[node]
-        # branch-free binary search of each entry's limit in its own sorted row
-        count = np.zeros(entries.size, dtype=np.int64)
-        step = 1 << width.bit_length()
-        while step:
-            cand = count + step
-            ok = cand <= length
-            ok[ok] = grid[row[ok], cand[ok] - 1] <= lim[ok]
-            count[ok] = cand[ok]
-            step >>= 1
+        # Count each entry's arcs with g <= limit in its own sorted row: one
+        # search in the rows laid end to end (row r shifted by r * span, which
+        # may misplace values within rounding of the limit), then exact
+        # comparisons move each count to its place.
+        finite = np.isfinite(grid)
+        low, high = float(grid[finite].min()), float(grid[finite].max())
+        span = high - low + 2.0
+        shifted = np.where(finite, grid - low, span - 1.0)
+        flat = (shifted + span * np.arange(nodes.size)[:, None]).ravel()
+        needle = np.clip(lim - low, -1.0, span - 1.5) + span * row
+        count = np.searchsorted(flat, needle, side="right") - width * row
+        count = np.clip(count, 0, length)
+        while True:
+            back = np.flatnonzero(count > 0)
+            back = back[grid[row[back], count[back] - 1] > lim[back]]
+            ahead = np.flatnonzero(count < length)
+            ahead = ahead[grid[row[ahead], count[ahead]] <= lim[ahead]]
+            if back.size == 0 and ahead.size == 0:
+                break
+            count[back] -= 1
+            count[ahead] += 1
         got = count > 0
         e = entries[got]
         out.pieces.append(
