@@ -322,3 +322,95 @@ def test_matches_r() -> None:
         # (largest seen 2.3e-10); crossval agrees with exact enumeration to
         # about 1e-13.
         assert rel(ours, ref) <= 1e-9, (table, ours, ref)
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo p-value (simulate=True), a separate path
+
+G650 = [[78, 39, 13], [72, 46, 16], [58, 52, 20], [65, 42, 18], [62, 49, 21]]
+
+
+def test_simulated_tables_keep_the_margins_and_their_distribution() -> None:
+    rows, cols = np.array([2, 2, 2]), np.array([3, 3])
+    sims = fisher_network._random_tables(rows, cols, 60_000, np.random.default_rng(7))
+    assert (sims.sum(axis=2) == rows).all() and (sims.sum(axis=1) == cols).all()
+    # Under independence (hand derivation in test_hand_derived) the first
+    # column is (1, 1, 1) with probability 0.4 and each ordering of (2, 1, 0)
+    # with probability 0.1.
+    first = sims[:, :, 0]
+    share = float(np.mean((first == 1).all(axis=1)))
+    assert abs(share - 0.4) < 5 * math.sqrt(0.4 * 0.6 / 60_000)
+    share = float(np.mean((first == [2, 1, 0]).all(axis=1)))
+    assert abs(share - 0.1) < 5 * math.sqrt(0.1 * 0.9 / 60_000)
+
+
+@pytest.mark.parametrize("table", [G650, [[20, 34], [37, 69], [17, 31], [45, 104], [16, 27]]])
+def test_simulated_p_is_near_the_exact_one(table: list[list[int]]) -> None:
+    exact = fisher_exact(table).p_value
+    res = fisher_exact(table, simulate=True, n_sim=40_000, seed=11)
+    assert res.p_value == fisher_exact(table, simulate=True, n_sim=40_000, seed=11).p_value
+    assert abs(res.p_value - exact) < 5 * math.sqrt(exact * (1 - exact) / 40_000)
+    assert res.odds_ratio is None and res.or_ci is None
+
+
+def test_simulated_p_counts_the_observed_table() -> None:
+    # R's rule: (1 + hits) / (B + 1); the observed table here is the most
+    # probable one, so every draw counts and p = 1.
+    assert fisher_exact([[1, 1], [1, 1], [1, 1]], simulate=True, n_sim=99, seed=1).p_value == 1.0
+
+
+def test_simulate_is_ignored_for_2x2_as_in_r() -> None:
+    table = [[12, 5], [3, 20]]
+    assert fisher_exact(table, simulate=True, seed=3) == fisher_exact(table)
+
+
+@pytest.mark.parametrize(
+    ("options", "exc", "pattern"),
+    [
+        ({"simulate": "yes"}, TypeError, "simulate must be True or False"),
+        ({"simulate": True, "n_sim": 0}, InputError, "n_sim must be at least 1"),
+        ({"simulate": True, "n_sim": 2.5}, InputError, "n_sim"),
+        ({"simulate": True, "seed": -1}, InputError, "seed"),
+    ],
+)
+def test_simulate_options_are_checked(options: dict, exc: type[Exception], pattern: str) -> None:
+    with pytest.raises(exc, match=pattern):
+        fisher_exact(G650, **options)
+
+
+def test_simulate_needs_two_nonempty_rows_and_columns() -> None:
+    with pytest.raises(InputError, match="table needs at least 2 non-empty rows"):
+        fisher_exact([[0, 0, 0], [0, 0, 0], [2, 3, 4]], simulate=True)
+
+
+R_SIM = """
+args <- commandArgs(trailingOnly = TRUE)
+tab <- as.matrix(read.csv(args[1], header = FALSE))
+set.seed(20261125)
+p <- fisher.test(tab, simulate.p.value = TRUE, B = 1e5)$p.value
+writeLines(formatC(p, digits = 17, format = "g"), args[2])
+"""
+
+
+@pytest.mark.r
+def test_simulated_p_matches_r_within_monte_carlo_error() -> None:
+    # 5 x 3 with N = 1000 spread over every cell: too large for the exact
+    # path here and for R's FEXACT; both simulate with 1e5 tables.
+    table = [[120, 60, 20], [110, 70, 25], [90, 80, 30], [100, 65, 28], [95, 75, 32]]
+    rscript = shutil.which("Rscript")
+    assert rscript is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out, code = Path(tmp, "table.csv"), Path(tmp, "p.txt"), Path(tmp, "run.R")
+        np.savetxt(src, np.array(table), delimiter=",", fmt="%d")
+        code.write_text(R_SIM)
+        proc = subprocess.run(
+            [rscript, "--vanilla", str(code), str(src), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        ref = float(out.read_text())
+    ours = fisher_exact(table, simulate=True, n_sim=100_000, seed=5).p_value
+    assert abs(ours - ref) < 5 * math.sqrt(2 * ref * (1 - ref) / 100_000)

@@ -18,8 +18,12 @@ from numpy.typing import NDArray
 from scipy import optimize, special
 
 from crossval.errors import InputError, InputTypeError
-from crossval.stats._validate import check_conf_level, check_option, frozen_array
-from crossval.stats.fisher_network import FISHER_MAX_WORK, fisher_rxc_pvalue
+from crossval.stats._validate import as_count, check_conf_level, check_option, frozen_array
+from crossval.stats.fisher_network import (
+    FISHER_MAX_WORK,
+    fisher_rxc_pvalue,
+    fisher_rxc_simulated,
+)
 from crossval.stats.interval import ConfidenceInterval
 
 __all__ = [
@@ -274,7 +278,13 @@ def _fisher_2x2(counts: IntArray, alternative: str, level: float) -> FisherResul
 
 
 def fisher_exact(
-    table: Any, *, alternative: str = "two-sided", conf_level: float = 0.95
+    table: Any,
+    *,
+    alternative: str = "two-sided",
+    conf_level: float = 0.95,
+    simulate: bool = False,
+    n_sim: int = 2000,
+    seed: int | None = None,
 ) -> FisherResult:
     """Fisher's exact test of independence, as R ``fisher.test(table)``.
 
@@ -298,10 +308,18 @@ def fisher_exact(
     the odds-ratio fields are None. Problems needing more than
     ``FISHER_MAX_WORK`` (a few seconds of work) raise ``InputError`` before
     the step that would cross it; ``chi2_test`` / ``g_test`` are the
-    asymptotic alternatives.
+    asymptotic alternatives, or ``simulate=True``: a Monte Carlo p-value from
+    ``n_sim`` tables drawn with numpy's generator seeded by ``seed`` (R's
+    ``simulate.p.value = TRUE, B = n_sim``; like R, ignored for 2x2 tables).
     """
     alternative = check_option("alternative", alternative, ALTERNATIVES)
     level = check_conf_level(conf_level)
+    if not isinstance(simulate, (bool, np.bool_)):
+        raise InputTypeError(f"simulate must be True or False; got {simulate!r}")
+    sims = as_count("n_sim", n_sim)
+    if sims < 1:
+        raise InputError(f"n_sim must be at least 1; got {n_sim!r}")
+    seed_value = None if seed is None else as_count("seed", seed)
     counts = _as_table(table)
     if counts.shape == (2, 2):
         return _fisher_2x2(counts, alternative, level)
@@ -310,8 +328,12 @@ def fisher_exact(
             f"alternative={alternative!r} is defined only for 2x2 tables; "
             f"table has shape {counts.shape}, use alternative='two-sided'"
         )
+    if simulate:
+        p_value = fisher_rxc_simulated(counts, n_sim=sims, seed=seed_value)
+    else:
+        p_value = fisher_rxc_pvalue(counts, max_work=FISHER_MAX_WORK)
     return FisherResult(
-        p_value=fisher_rxc_pvalue(counts, max_work=FISHER_MAX_WORK),
+        p_value=p_value,
         odds_ratio=None,
         sample_odds_ratio=None,
         or_ci=None,
