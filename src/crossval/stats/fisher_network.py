@@ -4,15 +4,19 @@ R ``fisher.test(table)`` for tables larger than 2x2 (its FEXACT routine).
 Tables with the observed margins are built one row at a time (Mehta & Patel
 1983, 1986): once some rows are filled, what is left to choose depends only
 on the remaining column totals, so partial tables are nodes of a network and
-all partial tables at one node share their completions. A partial table is
-settled without enumeration when even its most probable completion is no more
-probable than the observed table (all of its completions count, and their
-total probability has a closed form) or its least probable completion is more
-probable (none count); only the rest are expanded. As in FEXACT (Mehta &
-Patel 1986; Clarkson, Fan & Joe 1993) the bounds on the longest and shortest
-remaining path come from cheap relaxations, columns are exchangeable so nodes
-are sorted totals, partial tables with equal node and past probability are
-merged, and the last two rows are settled exactly.
+all partial tables at one node share their completions. As in FEXACT the
+nodes are totals of the shorter side (rows are the stages), sorted, since
+columns are exchangeable. A partial table is settled without enumeration
+when even its most probable completion is no more probable than the observed
+table (all of its completions count; their total probability has a closed
+form) or its least probable completion is more probable (none count); only
+the rest are expanded, and partial tables with equal node and past
+probability are merged. The bounds on the longest and shortest remaining
+path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
+the last two rows are settled exactly, from sorted lists of each node's
+completions or, with three columns, from closed-form slice totals minus the
+completions more probable than the limit. ``fisher_rxc_simulated`` is the
+separate Monte Carlo path (R's ``simulate.p.value``).
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ __all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-#: Work limit of one exact r x c p-value, in units of roughly 10-20 ns
-#: (an arc generated, a pair of partial table and arc compared, a list entry
-#: looked up; a sort is charged per element): about 2 s. A problem that
-#: would need more raises ``InputError`` before the step that crosses it.
+#: Work limit of one exact r x c p-value, in units of about 3-6 ns (an arc
+#: or list entry generated and settled is charged 10-30 units, a partial
+#: table kept and merged about 50): about 4 s. A problem that would need
+#: more raises ``InputError`` before the step that would cross the limit.
 FISHER_MAX_WORK = 1_000_000_000
 
 # R's FEXACT counts a table as "as extreme" when its log probability is at
@@ -73,7 +77,8 @@ def _too_large(shape: tuple[int, int], n: int, limit: int) -> InputError:
     return InputError(
         f"table of shape {shape} with {n} observations is too large for the exact "
         f"r x c Fisher p-value: it needs more work than FISHER_MAX_WORK = {limit:,} "
-        "(about two seconds); use chi2_test or g_test for an asymptotic p-value"
+        "(a few seconds); use fisher_exact(table, simulate=True) for a Monte Carlo "
+        "p-value, or chi2_test or g_test for an asymptotic one"
     )
 
 
@@ -716,7 +721,7 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
     Patel 1983, 1986; Clarkson, Fan & Joe 1993). Empty rows and columns are
     dropped; fewer than 2 rows or columns left gives 1. ``counts`` must be a
     2-d array of non-negative integers. A problem needing more than
-    ``max_work`` units (``FISHER_MAX_WORK``, about two seconds) raises
+    ``max_work`` units (``FISHER_MAX_WORK``, about 4 s of work) raises
     ``InputError`` when the next step would cross the limit.
     """
     t = np.asarray(counts, dtype=np.int64)
@@ -753,16 +758,18 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
             estimate[i] = next(run)
         except StopIteration as done:
             return float(done.value)
-    while True:
-        i = min(range(len(runs)), key=lambda j: spent[j] + estimate[j])
+    alive = list(range(len(runs)))
+    while alive:
+        i = min(alive, key=lambda j: spent[j] + estimate[j])
         before = work.used
         try:
             estimate[i] = next(runs[i])
         except StopIteration as done:
             return float(done.value)
         except _OverBudget:
-            raise _too_large(shape, n, max_work) from None
+            alive.remove(i)  # the other order may still fit
         spent[i] += work.used - before
+    raise _too_large(shape, n, max_work)
 
 
 # --------------------------------------------------------------------------
