@@ -61,8 +61,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"crossval validate: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(render_text(run, only_failures=args.failures_only))
-    with open(args.json, "w", encoding="utf-8") as fh:
-        fh.write(render_json(run))
+    try:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            fh.write(render_json(run))
+    except OSError as exc:
+        print(f"crossval validate: cannot write --json {args.json}: {exc.strerror}",
+              file=sys.stderr)
+        return EXIT_INVALID
     print(f"JSON report written to {args.json}")
     return EXIT_OK if run.passed else EXIT_FAILED
 

@@ -244,11 +244,6 @@ def test_binomial_counts_beyond_exact_floats_are_refused(n: float) -> None:
 # ------------------------------------------------------------- command line
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crossval validate catches only CrossvalError and OSError: a reference that is not "
-    "JSON (JSONDecodeError), lacks 'cases' or a case's 'function' (KeyError) or is not "
-    "UTF-8 (UnicodeDecodeError) ends in a traceback instead of exit 2 "
-    "(crossval.compare.reference_cases.load_reference, crossval.cli._cmd_validate)"))
 @pytest.mark.parametrize("content", [b"{}", b'{"cases": [', b'{"cases": [{"id": 1}]}',
                                      b"", b"\xff\xfe"])
 def test_cli_validate_bad_reference_exits_2(tmp_path: Path, content: bytes) -> None:
@@ -263,10 +258,6 @@ def test_cli_validate_bad_reference_exits_2(tmp_path: Path, content: bytes) -> N
     assert "reference" in err.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crossval validate writes --json FILE outside any try: a directory or a missing "
-    "folder ends in a traceback (IsADirectoryError / FileNotFoundError) instead of exit 2, "
-    "unlike crossval audit -o FILE (crossval.cli._cmd_validate)"))
 @pytest.mark.parametrize("target", ["a-directory", "missing-folder/out.json"])
 def test_cli_validate_unwritable_json_exits_2(tmp_path: Path, target: str) -> None:
     (tmp_path / "a-directory").mkdir()

@@ -83,10 +83,22 @@ def load_reference(path: str | Path | None = None) -> ReferenceSet:
             f"reference file {p} not found; "
             "generate it with `Rscript reference/generate_reference.R`"
         ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"reference file {p} is not UTF-8 JSON: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"reference file {p} cannot be read: {exc.strerror}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
+        raise InputError(f"reference file {p} has no list of 'cases'")
     datasets = doc.get("datasets", {})
     cases = []
-    for raw in doc["cases"]:
-        cases.append(_case(raw, datasets))
+    for i, raw in enumerate(doc["cases"]):
+        try:
+            cases.append(_case(raw, datasets))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            where = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+            raise InputError(
+                f"reference file {p}: case {where} is malformed ({type(exc).__name__}: {exc})"
+            ) from None
     return ReferenceSet(
         path=p,
         r_version=str(doc.get("r_version", "unknown")),
