@@ -149,6 +149,31 @@ def _sorted_desc(cols: IntArray) -> IntArray:
     return out
 
 
+def _three_columns(nodes: IntArray) -> IntArray:
+    """Nodes of two or three columns as three (a third, empty column added to two)."""
+    if nodes.shape[0] == 3:
+        return nodes
+    return np.vstack((nodes, np.zeros((1, nodes.shape[1]), dtype=np.int64)))
+
+
+def _count_splits3(a: IntArray, b: IntArray, d: IntArray, total: int) -> IntArray:
+    """How many splits of ``total`` into three parts at most a, b, d (inclusion-exclusion)."""
+    count = np.zeros(a.size, dtype=np.int64)
+    for sign, excess in (
+        (1, 0),
+        (-1, a + 1),
+        (-1, b + 1),
+        (-1, d + 1),
+        (1, a + b + 2),
+        (1, a + d + 2),
+        (1, b + d + 2),
+        (-1, a + b + d + 3),
+    ):
+        free = total - excess + 2  # C(free, 2) solutions without the caps
+        count += sign * np.where(free >= 2, free * (free - 1) // 2, 0)
+    return count
+
+
 def _water_fill(totals: IntArray, caps: IntArray, lf: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Min and max of sum(log(v!)) over splits of each total into parts v <= caps (rows of caps).
 
@@ -537,11 +562,13 @@ class _Network:
         pieces: list[FloatArray] = []
         errors: list[FloatArray] = []
         by_list = np.ones(owner.size, dtype=bool)
-        if nodes.shape[0] == 3 and not self.lists_only:
+        if nodes.shape[0] <= 3 and not self.lists_only:
             by_list = self.core_plan(nodes, owner)[0][owner]
             if not by_list.all():
                 cores = np.flatnonzero(~by_list)
-                logs, errs = self.settle_cores(nodes, _Entries(owner, past, weight), cores, small)
+                logs, errs = self.settle_cores(
+                    _three_columns(nodes), _Entries(owner, past, weight), cores, small
+                )
                 pieces.append(logs)
                 errors.append(errs)
         if by_list.any():
@@ -559,19 +586,16 @@ class _Network:
         return pieces, errors
 
     def core_plan(self, nodes: IntArray, owner: IntArray) -> tuple[NDArray[np.bool_], float]:
-        """For three columns: which nodes' last two rows are settled from lists, and the cost.
+        """Two or three columns: which nodes settle the last two rows from lists; the cost.
 
         Measured: settling one entry from its core costs about as much as 5
         list entries per slice (value of the smallest column).
         """
         small = int(min(self.rows[-2], self.rows[-1]))
         per_node = np.bincount(owner, minlength=nodes.shape[1])
-        a, b, d = nodes
-        xd, u = _ragged(np.maximum(0, small - a - b), np.minimum(d, small))
-        m = small - xd
-        span = np.minimum(a[u], m) - np.maximum(0, m - b[u]) + 1
-        listed = np.bincount(u, span, minlength=nodes.shape[1])
-        slices = np.bincount(u, minlength=nodes.shape[1])
+        a, b, d = _three_columns(nodes)
+        listed = _count_splits3(a, b, d, small)
+        slices = np.minimum(d, small) - np.maximum(0, small - a - b) + 1
         core_cost = 5.0 * per_node * slices
         by_list = (core_cost >= listed) | (listed < _CORE_MIN_LIST)
         cost = np.where(by_list, listed, core_cost).sum()
@@ -580,7 +604,7 @@ class _Network:
     def settle_cores(
         self, nodes: IntArray, ent: _Entries, entries: IntArray, small: int
     ) -> tuple[FloatArray, FloatArray]:
-        """Settle entries with two rows left and three columns without listing completions.
+        """Settle entries with two rows left and (at most) three columns without listing them.
 
         With column totals A >= B >= D left and the smaller row r, a completion
         is (xa, xb, xd) with sum r and weight exp(b) = prod 1 / (x! (total - x)!),
@@ -684,7 +708,7 @@ class _Network:
             pieces += done
             if past.size == 0:
                 return self.total(pieces)
-        if nodes.shape[0] == 3:
+        if nodes.shape[0] <= 3:
             yield self.core_plan(nodes, owner)[1]
         else:
             yield 26.0 * self.arcs_bound(nodes, int(min(self.rows[-2:]))) + 20.0 * past.size
