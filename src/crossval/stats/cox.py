@@ -49,6 +49,9 @@ R_EPS = 1e-9
 R_TOLER_INF = float(np.sqrt(R_EPS))
 NEWTON_DECREMENT_TOL = 1e-20
 COLLINEAR_TOL = 1e-10
+# Every event's conditional probability within 1e-10 of 1: only covariates that
+# separate the events get a finite fit that close to the supremum 0.
+LOGLIK_SUPREMUM_TOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -342,19 +345,18 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
                 if infinite:
                     return _Fit(new, cur, iteration, False, infinite)
             if float(cur.gradient @ cur_step) <= NEWTON_DECREMENT_TOL:
-                if not r_checked:
-                    # R's relative test never held: the log-likelihood is creeping
-                    # up to its supremum 0 (every event explained), where the
-                    # decrement vanishes although the steps do not; R runs out
-                    # of iterations there
-                    infinite = _infinite_coefficients(new, cur_step)
-                    if not infinite and cur.loglik == 0.0:
-                        # the likelihood is exactly 1 in floating point, so the
-                        # gradient and the step are 0: the supremum, reached only
-                        # at infinity by every coefficient that has moved
-                        infinite = [int(k) for k in np.flatnonzero(new != 0)]
-                    if infinite:
-                        return _Fit(new, cur, iteration, False, infinite)
+                # If R's relative test never held, the log-likelihood is creeping
+                # up to its supremum 0 (every event explained), where the
+                # decrement vanishes although the steps do not; R runs out of
+                # iterations there.
+                infinite = [] if r_checked else _infinite_coefficients(new, cur_step)
+                if not infinite and abs(cur.loglik) <= LOGLIK_SUPREMUM_TOL:
+                    # the likelihood is 1 up to round-off (which can even make the
+                    # log positive), so gradient and step are 0: the supremum,
+                    # reached only at infinity by every coefficient that has moved
+                    infinite = [int(k) for k in np.flatnonzero(new != 0)]
+                if infinite:
+                    return _Fit(new, cur, iteration, False, infinite)
                 # one more Newton step from here changes beta by < 1e-10 SE; the
                 # information is kept from this point (its change is of that order)
                 return _Fit(new + cur_step, cur, iteration, True, [])
