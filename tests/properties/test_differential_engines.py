@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from proptools import assert_close, budget, describe
 from scipy import stats
@@ -56,9 +56,9 @@ def test_binomial_matches_scipy(xn: tuple[int, int], level: float, p0: float) ->
     for ours_name, scipy_name in methods:
         ci = binom_ci(x, n, method=ours_name, conf_level=level)
         theirs = ref.proportion_ci(confidence_level=level, method=scipy_name)
-        # scipy's beta quantiles are good to ~1e-9 only: at x = 1, n = 3385, 80%
-        # it is 1e-9 off the lower limit where crossval equals R to the last digit
-        rel = 1e-8 if scipy_name == "exact" else REL
+        # scipy's beta quantiles are good to ~1e-8 only: at x = 0, n = 55047, 80%
+        # its upper limit is 1.0e-8 off where crossval equals R to the last digit
+        rel = 1e-7 if scipy_name == "exact" else REL
         assert_close(ours_name, [ci.low, ci.high], [theirs.low, theirs.high], rel=rel,
                      abs_floor=1e-300, context=ctx)
     # both engines sum outcomes with density <= d(x) * (1 + 1e-7), as R does
@@ -142,8 +142,16 @@ def test_cox_matches_statsmodels_phreg(data: SurvivalData, ties: str) -> None:
     ctx = describe(time=data.time, event=data.event, covariates=dict(data.covariates), ties=ties)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = sm.PHReg(data.time, data.covariate_matrix(), status=data.event,
-                          ties=ties).fit(disp=0)
+        try:
+            theirs = sm.PHReg(data.time, data.covariate_matrix(), status=data.event,
+                              ties=ties).fit(disp=0)
+        except np.linalg.LinAlgError:
+            theirs = None
+    if theirs is None or not np.all(np.isfinite(theirs.params)):
+        # PHReg's optimiser can end in nan or a singular Hessian where R's coxph
+        # and crossval agree (e.g. all times 0, two tied events): its failure
+        event("statsmodels failed")
+        return
     scale = np.maximum(np.abs(ours.coef), ours.se)
     assert np.all(np.abs(np.asarray(theirs.params) - ours.coef) <= 1e-7 * scale), (
         f"coef: crossval {ours.coef} vs statsmodels {theirs.params}\n{ctx}")

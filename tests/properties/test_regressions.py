@@ -99,6 +99,28 @@ def test_cox_likelihood_exactly_one_is_not_converged() -> None:
     assert "'x2'" in fit.note
 
 
+def test_cox_likelihood_one_up_to_round_off_is_not_converged() -> None:
+    # test_cox_matches_coxph (thorough): the first event's subject has the
+    # smallest x of its risk set and the second is alone in its own; the
+    # log-likelihood reached round-off level (even +2.8e-14), R's relative
+    # test then held on noise and the fit was reported converged at -35.9.
+    time = [2.5852130846373032e-138, 5634.853766617237, 8350.790957916597, 1919.080872417987,
+            247.68199766997964, 2.00001, 585.9081547518309, 3707.0971899139645, 1.1,
+            1808.1268145610577, 1.175494351e-38, 1e-12, 2122.9961954382766,
+            136.87539336207257, 7789.46255296372, 2.2250738585072014e-308, 6139.337391220047,
+            4812.809292090795, 4251.709558704753, 8310.531701247233, 7889.484972870518,
+            9999.999999999998, 4988.352576832932, 3939.6899626108516, 1457.5087262866052,
+            2.8078418881157413e-153, 7390.480860659082]
+    event = [0] * 20 + [1, 1] + [0] * 5
+    x = [4.0, 0.0, 1.0, 3.0, 4.0, 1.0, 3.0, 4.0, 0.0, 0.0, 2.0, 0.0, 1.0, 3.0, 1.0, 4.0, 2.0,
+         0.0, 1.0, 1.0, 0.0, 4.0, 3.0, 4.0, 0.0, 4.0, 3.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = cox_ph(time, event, x)
+    assert not fit.converged
+    assert "'x1'" in fit.note
+
+
 @pytest.mark.parametrize("ties", ["efron", "breslow", "exact"])
 def test_cox_covariate_constant_within_the_only_risk_set_is_refused(ties: str) -> None:
     # test_cox_matches_coxph (thorough): every event happens at t = 3, where
