@@ -134,6 +134,21 @@ def test_cox_covariate_constant_within_the_only_risk_set_is_refused(ties: str) -
         cox_ph(time, event, [float(e) for e in event], ties=ties)
 
 
+def test_cox_covariate_never_at_risk_is_refused_with_or_without_strata() -> None:
+    # test_cox_matches_coxph (thorough): x1 is nonzero only for a subject
+    # censored before the first event, so it is 0 in every risk set. crossval
+    # refuses it either way; R reports NA without strata but, with strata,
+    # coefficient 0 and a variance of 8e17 (its Cholesky tolerance is relative).
+    time = [6167.712846956482, 5906.129621893416, 7905.191540651839, 4591.78053348361,
+            5675.904055596174, 4351.258133884365, 1469.4139433646394, 0.95, 1740.1052682817178,
+            8335.948772956368]
+    event = [0, 0, 1, 0, 1, 1, 1, 0, 0, 1]
+    x = [0.0] * 7 + [0.95, 0.0, 0.0]
+    for strata in (None, [0, 1] * 5):
+        with pytest.raises(InputError, match="does not vary within the risk sets"):
+            cox_ph(time, event, x, ties="exact", strata=strata)
+
+
 # ------------------------------------------------------------------ binomial
 
 
