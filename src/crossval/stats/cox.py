@@ -165,8 +165,10 @@ def cox_ph(
         robust_score_p = float(stats.chi2.sf(robust_score, p))
 
     beta = fit.beta
-    se = np.sqrt(np.diag(naive_var))
-    se_used = np.sqrt(np.diag(var))
+    # a diverging fit can leave a variance that round-off made negative: its SE is nan
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(naive_var))
+        se_used = np.sqrt(np.diag(var))
     z = beta / se_used
     crit = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(over="ignore"):  # an infinite bound is the honest answer
@@ -184,7 +186,7 @@ def cox_ph(
     return CoxResult(
         coef=frozen_array(beta),
         se=frozen_array(se),
-        hazard_ratio=frozen_array(np.exp(beta)),
+        hazard_ratio=frozen_array(_exp_quiet(beta)),
         hr_ci=frozen_array(hr_ci),
         z=frozen_array(z),
         p_value=frozen_array(2.0 * stats.norm.sf(np.abs(z))),
@@ -211,6 +213,13 @@ def cox_ph(
         note=_note(fit, names),
     )
 
+
+
+def _exp_quiet(beta: FloatArray) -> FloatArray:
+    # exp of a diverging coefficient is inf; the fit already says it did not converge
+    with np.errstate(over="ignore"):
+        out: FloatArray = np.exp(beta)
+    return out
 
 def _note(fit: _Fit, names: tuple[str, ...]) -> str:
     if fit.infinite:

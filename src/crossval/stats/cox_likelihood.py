@@ -619,7 +619,10 @@ def evaluate(rs: RiskSets, beta: FloatArray, ties: str, order: int = 2) -> CoxDe
         s1 = s[:, 1 : 1 + p]
         grad -= q @ s1
         if order >= 2:
-            info = _symmetric(q @ s[:, 1 + p :], p) - s1.T @ (s1 * (q / s0)[:, None])
+            # A risk set whose weight underflows gives an infinite entry; the fitter
+            # treats a non-finite information as a failed step and halves it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                info = _symmetric(q @ s[:, 1 + p :], p) - s1.T @ (s1 * (q / s0)[:, None])
 
     if efron:
         assert d is not None
