@@ -1,7 +1,26 @@
-"""crossval's own tests need no conftest set-up.
+"""Test-suite set-up: hypothesis profiles.
 
 The ``r`` marker, its skip-or-fail rule under ``CROSSVAL_REQUIRE_R=1`` and the
 ``r``, ``crosscheck`` and ``stats_snapshot`` fixtures come from crossval's
 pytest plugin (``crossval.testing.pytest_plugin``), loaded through its
 ``pytest11`` entry point exactly as in a user's project.
+
+The hypothesis profiles live here, in the conftest pytest loads before it
+configures hypothesis, so ``pytest --hypothesis-profile=thorough`` works from
+the repository root. ``default`` is hypothesis's own default (100 examples as
+the unit; each property takes a share through ``tests/properties/proptools``);
+``thorough`` multiplies every budget by twenty and lifts the time limits
+(docs/property-testing.md).
 """
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=100)
+settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
