@@ -31,6 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _write_report(command: str, path: str, text: str) -> bool:
+    """Write a report file; on failure say why on stderr (one line) and return False."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        print(f"crossval {command}: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 # --- validate ---------------------------------------------------------------
 
 
@@ -61,12 +72,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"crossval validate: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(render_text(run, only_failures=args.failures_only))
-    try:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            fh.write(render_json(run))
-    except OSError as exc:
-        print(f"crossval validate: cannot write --json {args.json}: {exc.strerror}",
-              file=sys.stderr)
+    if not _write_report("validate", args.json, render_json(run)):
         return EXIT_INVALID
     print(f"JSON report written to {args.json}")
     return EXIT_OK if run.passed else EXIT_FAILED
@@ -133,12 +139,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         except BrokenPipeError:  # e.g. piped into `head`; the reader has what it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     else:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(report)
-        except OSError as exc:
-            print(f"crossval audit: cannot write {args.output}: {exc.strerror or exc}",
-                  file=sys.stderr)
+        if not _write_report("audit", args.output, report):
             return EXIT_INVALID
         print(f"{summary_line(result)}; report written to {args.output}")
     return EXIT_FAILED if result.has_failures else EXIT_OK
@@ -263,12 +264,7 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(report)
     else:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(report)
-        except OSError as exc:
-            print(f"crossval crosscheck: cannot write {args.output}: {exc.strerror or exc}",
-                  file=sys.stderr)
+        if not _write_report("crosscheck", args.output, report):
             return EXIT_INVALID
         print(f"{summary_line(run)}; report written to {args.output}")
     return EXIT_FAILED if run.failed else EXIT_OK
