@@ -414,3 +414,18 @@ def test_binom_test_bad_input(kwargs: dict[str, object], exc: type[Exception], n
     args.update(kwargs)
     with pytest.raises(exc, match=name):
         binom_test(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["clopper-pearson", "mid-p"])
+def test_distinct_pairs_of_large_counts_are_not_merged(method: str) -> None:
+    # With n near 1e9 the pair key x * (max n + 1) + n passes 2**53; built in
+    # floats it made (123456789, 10**9 + 1) and (123456788, 10**9) one key, and
+    # both got the interval of one of them.
+    x = np.array([123_456_789, 123_456_788, 123_456_789])
+    n = np.array([10**9 + 1, 10**9, 10**9 + 1])
+    ci = binom_ci(x, n, method=method)
+    assert isinstance(ci, ConfidenceIntervalArray)
+    for i in range(3):
+        one = binom_ci(int(x[i]), int(n[i]), method=method)
+        assert (ci.low[i], ci.high[i]) == (one.low, one.high)
+    assert ci.low[0] != ci.low[1]

@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special
-from scipy.optimize import elementwise
+from scipy import special
 
 from crossval.errors import InputError, InputTypeError
+from crossval.stats._distinct import distinct_pairs
 from crossval.stats._validate import check_conf_level, check_option, frozen_array
 from crossval.stats.interval import ConfidenceInterval
+from crossval.stats.mid_p import mid_p_limits
 
 __all__ = [
     "ALTERNATIVES",
@@ -38,10 +39,6 @@ _SLOW_METHODS = ("clopper-pearson", "jeffreys", "mid-p")
 # observed one as "equally extreme", so that mathematically equal densities
 # that differ by rounding are not split.
 _R_REL_ERR = 1.0 + 1e-7
-# Root-finding tolerances for the mid-p limits: relative machine precision
-# (absolute 1e-15 would leave small limits such as 3e-7 with 1e-8 error).
-_XRTOL = 4.0 * float(np.finfo(float).eps)
-_XATOL = 1e-300
 
 FloatArray = NDArray[np.float64]
 
@@ -93,9 +90,7 @@ def _counts(name: str, value: Any) -> tuple[FloatArray, bool]:
     except (TypeError, ValueError) as exc:
         raise InputTypeError(f"{name} must be a whole number or an array of them: {exc}") from None
     if arr.dtype.kind not in "iuf":
-        raise InputTypeError(
-            f"{name} must hold whole numbers; got values of dtype {arr.dtype}"
-        )
+        raise InputTypeError(f"{name} must hold whole numbers; got values of dtype {arr.dtype}")
     if arr.size == 0:
         raise InputError(f"{name} is empty; give at least one count")
     out = arr.astype(np.float64)
@@ -129,9 +124,7 @@ def _x_and_n(x: Any, n: Any) -> tuple[FloatArray, FloatArray, bool]:
         raise InputError(f"n must be below 2**53 so that counts are exact; got {ns.ravel()[i]:g}")
     if (xs > ns).any():
         i = int(np.flatnonzero((xs > ns).ravel())[0])
-        raise InputError(
-            f"x must not exceed n; got x={xs.ravel()[i]:g} with n={ns.ravel()[i]:g}"
-        )
+        raise InputError(f"x must not exceed n; got x={xs.ravel()[i]:g} with n={ns.ravel()[i]:g}")
     return xs, ns, x_scalar and n_scalar
 
 
@@ -155,8 +148,6 @@ def _clopper_pearson(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatA
     return _cp_low(x, n, alpha), _cp_high(x, n, alpha)
 
 
-# Each limit on its own: a quantile costs ~1 us, and mid-p's brackets need only
-# one limit of each neighbouring x.
 def _cp_low(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
     with np.errstate(all="ignore"):
         low = special.betaincinv(np.maximum(x, 1.0), n - x + 1.0, alpha)
@@ -215,93 +206,6 @@ def _wald(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArra
     return np.clip(est - half, 0.0, 1.0), np.clip(est + half, 0.0, 1.0)
 
 
-# The mid tails are written as the mean of two regularized incomplete beta
-# functions, P(X >= k) = I_p(k, n - k + 1) (Abramowitz & Stegun 26.5.24):
-#   P(X > x) + P(X = x)/2 = (P(X >= x) + P(X >= x + 1)) / 2,
-#   P(X < x) + P(X = x)/2 = (P(X <= x - 1) + P(X <= x)) / 2,
-# which needs no density and keeps scipy.stats (slow to import) off the
-# audit's start-up path. Both are only called for 0 < x < n.
-
-
-def _midp_upper_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
-    # increasing in p
-    return 0.5 * (special.betainc(x, n - x + 1.0, p) + special.betainc(x + 1.0, n - x, p)) - alpha
-
-
-def _midp_lower_tail(p: Any, x: Any, n: Any, alpha: Any) -> Any:
-    # decreasing in p
-    return (
-        0.5 * (special.betaincc(x, n - x + 1.0, p) + special.betaincc(x + 1.0, n - x, p)) - alpha
-    )
-
-
-def _mid_p(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
-    # Mid-p exact limits (Lancaster 1961; Berry & Armitage 1995): the tail
-    # probabilities of the Clopper-Pearson equations with the observed
-    # outcome counted half. Each limit lies between two Clopper-Pearson
-    # limits (the mid tail lies between P(X > x) and P(X >= x)), which gives
-    # a tight bracket. At x = n (lower) and x = 0 (upper) the equation
-    # p^n / 2 = alpha has a closed form.
-    cp_low, cp_high = _clopper_pearson(x, n, alpha)
-    nxt_low = _cp_low(np.minimum(x + 1.0, n), n, alpha)
-    prv_high = _cp_high(np.maximum(x - 1.0, 0.0), n, alpha)
-    with np.errstate(divide="ignore"):
-        at_n = np.exp(np.log(2.0 * alpha) / n)
-    low = np.where(x == 0, 0.0, np.where(x == n, at_n, np.nan))
-    high = np.where(x == n, 1.0, np.where(x == 0, -np.expm1(np.log(2.0 * alpha) / n), np.nan))
-    todo_low = np.isnan(low)
-    todo_high = np.isnan(high)
-    if x.ndim == 0:
-        if todo_low:
-            low = np.asarray(_brent(_midp_upper_tail, cp_low, nxt_low, x, n, alpha))
-        if todo_high:
-            high = np.asarray(_brent(_midp_lower_tail, prv_high, cp_high, x, n, alpha))
-        return low, high
-    low = low.copy()
-    high = high.copy()
-    if todo_low.any():
-        low[todo_low] = _chandrupatla(
-            _midp_upper_tail, cp_low[todo_low], nxt_low[todo_low], x[todo_low], n[todo_low], alpha
-        )
-    if todo_high.any():
-        high[todo_high] = _chandrupatla(
-            _midp_lower_tail,
-            prv_high[todo_high],
-            cp_high[todo_high],
-            x[todo_high],
-            n[todo_high],
-            alpha,
-        )
-    return low, high
-
-
-def _brent(f: Any, lo: Any, hi: Any, x: Any, n: Any, alpha: float) -> float:
-    lo_f, hi_f = float(lo), float(hi)
-    if lo_f == hi_f:
-        return lo_f
-    root: float = optimize.brentq(
-        f, lo_f, hi_f, args=(float(x), float(n), alpha), xtol=_XATOL, rtol=_XRTOL, maxiter=500
-    )
-    return root
-
-
-def _chandrupatla(
-    f: Any, lo: FloatArray, hi: FloatArray, x: FloatArray, n: FloatArray, alpha: float
-) -> FloatArray:
-    # Vectorised bracketing root finder (Chandrupatla 1997) with the same
-    # tolerances as the scalar brentq path.
-    same = lo == hi
-    hi = np.where(same, np.nextafter(hi, np.inf), hi)
-    res = elementwise.find_root(
-        f,
-        (lo, hi),
-        args=(x, n, alpha),
-        tolerances={"xatol": _XATOL, "xrtol": _XRTOL, "fatol": 0.0, "frtol": 0.0},
-    )
-    out: FloatArray = np.where(same, lo, res.x)
-    return out
-
-
 def binom_ci(
     x: Any,
     n: Any,
@@ -327,26 +231,12 @@ def binom_ci(
     if scalar:
         low, high = _limits(xs, ns, method, level)
         return ConfidenceInterval(float(low), float(high))
-    base = float(ns.max()) + 1.0
-    if method in _SLOW_METHODS and base * base < 2.0**62:
+    if method in _SLOW_METHODS:
         # Large inputs usually repeat (x, n) pairs (a fixed n, simulated
         # trials): quantiles and roots are then found once per distinct pair.
-        key = (xs.ravel() * base + ns.ravel()).astype(np.int64)
-        if base * base <= 4.0 * key.size:
-            # keys span a range no wider than 4x the input: a presence table
-            # finds the same sorted distinct pairs as np.unique, without its sort
-            present = np.zeros(int(base * base), dtype=bool)
-            present[key] = True
-            uniq = np.flatnonzero(present)
-            position = np.cumsum(present, dtype=np.intp)
-            position -= 1
-            inverse = position[key]
-            ux, un = np.divmod(uniq, np.int64(base))
-            low, high = _limits(ux.astype(np.float64), un.astype(np.float64), method, level)
-        else:
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            low, high = _limits(xs.ravel()[first], ns.ravel()[first], method, level)
-        low, high = low[inverse.ravel()], high[inverse.ravel()]
+        ux, un, inverse = distinct_pairs(xs.ravel(), ns.ravel())
+        low, high = _limits(ux, un, method, level)
+        low, high = low[inverse], high[inverse]
     else:
         low, high = _limits(xs.ravel(), ns.ravel(), method, level)
     return ConfidenceIntervalArray(
@@ -372,7 +262,8 @@ def _limits(
     elif method == "wald":
         low, high = _wald(xs, ns, z)
     else:
-        low, high = _mid_p(xs, ns, alpha)
+        low, high = mid_p_limits(np.atleast_1d(xs), np.atleast_1d(ns), alpha)
+        low, high = low.reshape(xs.shape), high.reshape(xs.shape)
     return low, high
 
 
