@@ -325,7 +325,7 @@ class _Network:
         per_node = np.bincount(ent.owner, minlength=arcs.start.size)
         # Pair by pair costs entries x arcs; sorting a node's arcs once costs
         # about 20 x arcs plus a fixed overhead worth a few thousand pairs.
-        sorted_node = (per_node > 16) & (per_node * arcs.length > 4096)
+        sorted_node = (per_node > 2) & (per_node * arcs.length > 4096)
         by_pairs = ~sorted_node[ent.owner]
         if by_pairs.any():
             self.settle_pairs(arcs, ent, np.flatnonzero(by_pairs), want_open, out)
