@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, getcontext, localcontext
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["binom_pmf_const", "binom_pmf_interior", "stirlerr"]
+__all__ = ["binom_pmf", "binom_pmf_const", "binom_pmf_interior", "stirlerr"]
 
 FloatArray = NDArray[np.float64]
 
@@ -120,4 +121,28 @@ def binom_pmf_const(k: FloatArray, n: FloatArray) -> FloatArray:
         # loses (1 - k/n)'s precision when k is close to n (1e-11 at n = 1e6)
         - 0.5 * (_LN_2PI + np.log(k) + np.log(n - k) - np.log(n))
     )
+    return out
+
+
+def binom_pmf(k: Any, n: int, p: float) -> FloatArray:
+    """P(X = k) for X ~ Binomial(n, p) at every k (array), for one n and p.
+
+    R ``dbinom(k, n, p)``: Loader's form inside, ``q^n`` and ``p^n`` at the
+    ends, 0 outside 0..n.
+    """
+    ks = np.asarray(k, dtype=np.float64)
+    out = np.zeros(ks.shape)
+    q = 1.0 - p
+    if p == 0.0 or q == 0.0:
+        out[ks == (0.0 if p == 0.0 else float(n))] = 1.0
+        return out
+    out[ks == 0] = np.exp(n * np.log1p(-p))
+    out[ks == n] = np.exp(n * np.log(p))
+    inner = (ks > 0) & (ks < n)
+    if inner.any():
+        kk = ks[inner]
+        nn = np.full(kk.shape, float(n))
+        out[inner] = binom_pmf_interior(
+            kk, nn, np.full(kk.shape, p), np.full(kk.shape, q), binom_pmf_const(kk, nn)
+        )
     return out

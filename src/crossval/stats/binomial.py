@@ -17,6 +17,7 @@ from scipy import special
 from crossval.errors import InputError, InputTypeError
 from crossval.stats._distinct import distinct_pairs
 from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats.binom_density import binom_pmf
 from crossval.stats.interval import ConfidenceInterval
 from crossval.stats.mid_p import mid_p_limits
 
@@ -276,26 +277,46 @@ def _limits(
 VECTOR_SCAN_LIMIT = 2_000_000
 
 
-def _binom() -> Any:
-    # scipy.stats takes about a second to import; only the exact test needs
-    # the binomial density, so the audit's start-up does not pay for it.
-    from scipy.stats import binom
+# Below this, Boost's incomplete beta (scipy.special.betainc, and
+# scipy.stats.binom with it) can flush a binomial tail to 0 -- 37 of 1999 at
+# p = 1/3 gives 0 where R's pbinom gives 5.2e-285 -- so such tails are
+# recomputed with Cephes' bdtr / bdtrc, which keep them (to ~1e-12 there) but
+# lose ~1e-9 near the centre at n = 1e6, where Boost is exact.
+_DEEP_TAIL = 1e-280
 
-    return binom
+
+def _cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k), R ``pbinom(k, n, p)``."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    value = float(special.betaincc(k + 1.0, float(n - k), p))
+    return value if value >= _DEEP_TAIL else float(special.bdtr(k, n, p))
+
+
+def _sf(k: int, n: int, p: float) -> float:
+    """P(X > k), R ``pbinom(k, n, p, lower.tail = FALSE)``."""
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    value = float(special.betainc(k + 1.0, float(n - k), p))
+    return value if value >= _DEEP_TAIL else float(special.bdtrc(k, n, p))
 
 
 def _count_at_most(lo: int, hi: int, threshold: float, n: int, p: float) -> int:
     """How many outcomes i in [lo, hi] have density d(i) <= threshold."""
     if hi - lo + 1 <= VECTOR_SCAN_LIMIT:
         i = np.arange(lo, hi + 1)
-        return int(np.count_nonzero(_binom().pmf(i, n, p) <= threshold))
+        return int(np.count_nonzero(binom_pmf(i, n, p) <= threshold))
     # The binomial density rises up to its mode floor((n+1)p) and falls
     # after it, so {d <= threshold} is a prefix of the rising part plus a
     # suffix of the falling part; both ends are found by bisection.
     mode = min(max(int(np.floor((n + 1) * p)), lo), hi)
 
     def low_enough(i: int) -> bool:
-        return bool(_binom().pmf(i, n, p) <= threshold)
+        return bool(binom_pmf(i, n, p) <= threshold)
 
     count = 0
     a, b = lo, mode  # rising part: last index with d <= threshold
@@ -320,16 +341,16 @@ def _two_sided_r(x: int, n: int, p: float) -> float:
         return float(x == 0)
     if p == 1.0:
         return float(x == n)
-    threshold = float(_binom().pmf(x, n, p)) * _R_REL_ERR
+    threshold = float(binom_pmf(x, n, p)) * _R_REL_ERR
     m = n * p
     if x == m:
         return 1.0
     if x < m:
         y = _count_at_most(int(np.ceil(m)), n, threshold, n, p)
-        pval = float(_binom().cdf(x, n, p)) + float(_binom().sf(n - y, n, p))
+        pval = _cdf(x, n, p) + _sf(n - y, n, p)
     else:
         y = _count_at_most(0, int(np.floor(m)), threshold, n, p)
-        pval = float(_binom().cdf(y - 1, n, p)) + float(_binom().sf(x - 1, n, p))
+        pval = _cdf(y - 1, n, p) + _sf(x - 1, n, p)
     return min(1.0, pval)
 
 
@@ -339,9 +360,9 @@ def _two_sided_sas(x: int, n: int, p: float) -> float:
     # when x/n > p, else left, P(X <= x) -- and the two-sided p-value is twice
     # it, capped at 1.
     if x > n * p:
-        one = float(_binom().sf(x - 1, n, p))
+        one = _sf(x - 1, n, p)
     else:
-        one = float(_binom().cdf(x, n, p))
+        one = _cdf(x, n, p)
     return min(1.0, 2.0 * one)
 
 
@@ -377,11 +398,11 @@ def binom_test(
     prob = _probability(p)
     xi, ni = int(xs), int(ns)
     if alternative == "less":
-        pval = float(_binom().cdf(xi, ni, prob))
+        pval = _cdf(xi, ni, prob)
         _, high = _clopper_pearson(xs, ns, 1.0 - level)
         ci = ConfidenceInterval(0.0, float(high))
     elif alternative == "greater":
-        pval = float(_binom().sf(xi - 1, ni, prob))
+        pval = _sf(xi - 1, ni, prob)
         low, _ = _clopper_pearson(xs, ns, 1.0 - level)
         ci = ConfidenceInterval(float(low), 1.0)
     else:
