@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from crossval.stats.binom_density import binom_pmf_const, binom_pmf_interior, stirlerr
+from crossval.stats.binom_density import binom_pmf, binom_pmf_const, binom_pmf_interior, stirlerr
 from crossval.stats.binomial import ConfidenceIntervalArray, binom_ci
 from crossval.stats.mid_p import mid_p_limits
 
@@ -110,3 +110,22 @@ def test_vector_and_scalar_paths_are_the_same_code() -> None:
     for i in range(300):
         one = binom_ci(int(x[i]), int(n[i]), method="mid-p", conf_level=0.9)
         assert (ci.low[i], ci.high[i]) == (one.low, one.high)
+
+
+def test_density_edges_and_total() -> None:
+    # the ends are q^n and p^n, outside 0..n is 0, p = 0 or 1 put all mass on
+    # one outcome, and the density sums to 1 (exactly, in rationals, for p = 3/8)
+    n, p = 50, 0.375
+    k = np.arange(-2, n + 3)
+    d = binom_pmf(k, n, p)
+    exact = [Fraction(0) if j < 0 or j > n else Fraction(math.comb(n, j)) * Fraction(3, 8) ** j
+             * Fraction(5, 8) ** (n - j) for j in k]
+    for got, want in zip(d, exact, strict=True):
+        if want == 0:
+            assert got == 0.0
+        else:
+            assert abs(Fraction(float(got)) - want) / want < Fraction(1, 10**14)
+    assert abs(float(d.sum()) - 1.0) < 1e-14
+    assert list(binom_pmf([0, 1, 5], 5, 0.0)) == [1.0, 0.0, 0.0]
+    assert list(binom_pmf([0, 4, 5], 5, 1.0)) == [0.0, 0.0, 1.0]
+
