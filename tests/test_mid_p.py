@@ -119,7 +119,7 @@ def test_density_edges_and_total() -> None:
     k = np.arange(-2, n + 3)
     d = binom_pmf(k, n, p)
     exact = [Fraction(0) if j < 0 or j > n else Fraction(math.comb(n, j)) * Fraction(3, 8) ** j
-             * Fraction(5, 8) ** (n - j) for j in k]
+             * Fraction(5, 8) ** (n - j) for j in map(int, k)]
     for got, want in zip(d, exact, strict=True):
         if want == 0:
             assert got == 0.0
