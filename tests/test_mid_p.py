@@ -124,8 +124,9 @@ def test_density_edges_and_total() -> None:
         if want == 0:
             assert got == 0.0
         else:
-            # a few ulps of |log density|, as in the test above
-            bound = 8 * 2.0**-53 * (1 + abs(math.log(want)))
+            # tens of ulps of 1 + |log density|: Loader's log density is a sum
+            # of half a dozen rounded terms of a few units each
+            bound = 32 * 2.0**-53 * (1 + abs(math.log(want)))
             assert abs(Fraction(float(got)) - want) / want <= bound
     assert abs(float(d.sum()) - 1.0) < 1e-14
     assert list(binom_pmf([0, 1, 5], 5, 0.0)) == [1.0, 0.0, 0.0]
