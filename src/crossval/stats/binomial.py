@@ -285,24 +285,23 @@ VECTOR_SCAN_LIMIT = 2_000_000
 _DEEP_TAIL = 1e-280
 
 
-def _cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k), R ``pbinom(k, n, p)``."""
+def _tail(k: int, n: int, p: float, *, above: bool) -> float:
+    """P(X > k) if ``above``, else P(X <= k): R ``pbinom(k, n, p, lower.tail = !above)``."""
     if k < 0:
-        return 0.0
+        return float(above)
     if k >= n:
-        return 1.0
-    value = float(special.betaincc(k + 1.0, float(n - k), p))
-    return value if value >= _DEEP_TAIL else float(special.bdtr(k, n, p))
+        return float(not above)
+    boost, cephes = (special.betainc, special.bdtrc) if above else (special.betaincc, special.bdtr)
+    value = float(boost(k + 1.0, float(n - k), p))
+    return value if value >= _DEEP_TAIL else float(cephes(k, n, p))
+
+
+def _cdf(k: int, n: int, p: float) -> float:
+    return _tail(k, n, p, above=False)
 
 
 def _sf(k: int, n: int, p: float) -> float:
-    """P(X > k), R ``pbinom(k, n, p, lower.tail = FALSE)``."""
-    if k < 0:
-        return 1.0
-    if k >= n:
-        return 0.0
-    value = float(special.betainc(k + 1.0, float(n - k), p))
-    return value if value >= _DEEP_TAIL else float(special.bdtrc(k, n, p))
+    return _tail(k, n, p, above=True)
 
 
 def _count_at_most(lo: int, hi: int, threshold: float, n: int, p: float) -> int:
