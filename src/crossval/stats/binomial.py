@@ -222,8 +222,8 @@ def binom_ci(
     (Newcombe 1998, with R's continuity correction min(0.5, |x - n/2|), which is
     relative to prop.test's default null p = 0.5); ``agresti-coull``
     (Agresti & Coull 1998), ``jeffreys`` and ``wald`` as in Brown, Cai &
-    DasGupta (2001); ``mid-p`` (Berry & Armitage 1995), solved to relative
-    machine precision. Scalars give a ``ConfidenceInterval``; arrays (broadcast
+    DasGupta (2001); ``mid-p`` (Berry & Armitage 1995), solved to within a
+    few ulps (``crossval.stats.mid_p``). Scalars give a ``ConfidenceInterval``; arrays (broadcast
     together) give a ``ConfidenceIntervalArray`` of the broadcast shape.
     """
     method = check_option("method", method, METHODS)

@@ -14,7 +14,7 @@ exact to rounding however close to 0 or 1 the limit is: Barndorff-Nielsen's
 r* saddle-point approximation to the mid tail (Pierce & Peters 1992) gives the
 start, and safeguarded Halley steps on log(mid tail) finish it, using
 betainc (Boost) for the tail and Loader's density (``binom_density``). Two or
-three evaluations of the tail per root reach full double precision.
+three evaluations of the tail per root reach a few ulps.
 """
 
 from __future__ import annotations
