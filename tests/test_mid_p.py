@@ -1,4 +1,4 @@
-"""The mid-p limits and the binomial density behind them, checked in exact arithmetic.
+"""The mid-p limits and the binomial density and tails behind them, checked in exact arithmetic.
 
 Each expected value is computed here from its definition with Python's
 integers and 60-digit decimals (no floating-point library is trusted), so a
@@ -14,7 +14,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from crossval.stats.binom_density import binom_pmf, binom_pmf_const, binom_pmf_interior, stirlerr
+from crossval.stats.binom_dist import (
+    binom_above,
+    binom_pmf,
+    binom_pmf_const,
+    binom_pmf_interior,
+    stirlerr,
+)
 from crossval.stats.binomial import ConfidenceIntervalArray, binom_ci
 from crossval.stats.mid_p import mid_p_limits
 
@@ -75,13 +81,15 @@ def _mid_tail_ge(k: int, n: int, p: Decimal) -> Decimal:
 
 
 # Limits near 0 and 1 with large n are where earlier forms lost precision:
-# an incomplete beta's complement (1e-11) and R's log1p(-k/n) (1e-11).
+# an incomplete beta's complement (1e-11), R's log1p(-k/n) (1e-11), and
+# Boost's incomplete beta itself for few successes of 1e9 (4e-8).
 CASES = [(1, 10), (3, 17), (7, 30), (1, 1000), (999, 1000), (1, 100_000), (2, 100_000),
-         (99_998, 100_000), (30, 100_000), (61, 100_000), (500, 1000)]
+         (99_998, 100_000), (30, 100_000), (61, 100_000), (500, 1000), (2, 10**9),
+         (10, 10**9), (60, 10**9), (61, 10**9), (10**9 - 2, 10**9)]
 
 
 @pytest.mark.parametrize(("x", "n"), CASES)
-@pytest.mark.parametrize("alpha", [0.025, 0.005, 5e-5])
+@pytest.mark.parametrize("alpha", [0.4, 0.025, 0.005, 5e-5])
 def test_limits_solve_their_equations(x: int, n: int, alpha: float) -> None:
     # The lower limit L solves P(X > x | L) + P(X = x | L)/2 = alpha, the upper
     # U solves P(X < x | U) + P(X = x | U)/2 = alpha. Evaluated exactly at the
@@ -132,3 +140,48 @@ def test_density_edges_and_total() -> None:
     assert list(binom_pmf([0, 1, 5], 5, 0.0)) == [1.0, 0.0, 0.0]
     assert list(binom_pmf([0, 4, 5], 5, 1.0)) == [0.0, 0.0, 1.0]
 
+
+
+def _above_exact(k: int, n: int, p: float) -> Decimal:
+    """P(X > k) at the exact value of the float p, summing the shorter side."""
+    with localcontext() as ctx:
+        ctx.prec = 80
+        pd = Decimal(p)
+        qd = 1 - pd
+
+        def term(i: int) -> Decimal:
+            return Decimal(math.comb(n, i)) * pd**i * qd ** (n - i)
+
+        if n - k - 1 <= k:
+            return sum((term(i) for i in range(k + 1, n + 1)), Decimal(0))
+        return 1 - sum((term(i) for i in range(k + 1)), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"),
+    [
+        # every path: few terms above k, few at or below k (either side of 1/2),
+        # the incomplete beta on both sides of p = 1/2, deep tails
+        (0, 10**9, 1.5e-9),  # 1 - q^n: an ulp of q would move q^n by 1e-7
+        (2, 10**9, 2.1e-9),  # Boost's betainc is 4e-8 off here
+        (30, 5000, 0.009),
+        (30, 5000, 0.0035),
+        (61, 5000, 0.02),
+        (4939, 5000, 0.99),
+        (4990, 5000, 0.9975),
+        (440, 500, 0.2643),  # 7e-186
+        (37, 1999, 2 / 3),  # below 1e-280: 1 - 5.2e-285
+        (1961, 1999, 2 / 3),  # 5.2e-285, which Boost flushes to 0
+        (250, 500, 0.5),
+        (2500, 5000, 0.49),
+    ],
+)
+def test_upper_tail_has_full_relative_precision(k: int, n: int, p: float) -> None:
+    got = binom_above(np.array([float(k)]), np.array([float(n)]), np.array([p]),
+                      np.array([1.0 - p]))[0]
+    exact = _above_exact(k, n, p)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        # a few ulps of 1 + |log tail|, as for the density
+        bound = Decimal(32 * 2.0**-53) * (1 + abs(exact.ln()))
+        assert abs(Decimal(got) - exact) / exact <= bound, (got, float(exact))

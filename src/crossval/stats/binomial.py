@@ -17,7 +17,7 @@ from scipy import special
 from crossval.errors import InputError, InputTypeError
 from crossval.stats._distinct import distinct_pairs
 from crossval.stats._validate import check_conf_level, check_option, frozen_array
-from crossval.stats.binom_density import binom_pmf
+from crossval.stats.binom_dist import binom_above, binom_pmf
 from crossval.stats.interval import ConfidenceInterval
 from crossval.stats.mid_p import mid_p_limits
 
@@ -277,23 +277,18 @@ def _limits(
 VECTOR_SCAN_LIMIT = 2_000_000
 
 
-# Below this, Boost's incomplete beta (scipy.special.betainc, and
-# scipy.stats.binom with it) can flush a binomial tail to 0 -- 37 of 1999 at
-# p = 1/3 gives 0 where R's pbinom gives 5.2e-285 -- so such tails are
-# recomputed with Cephes' bdtr / bdtrc, which keep them (to ~1e-12 there) but
-# lose ~1e-9 near the centre at n = 1e6, where Boost is exact.
-_DEEP_TAIL = 1e-280
-
-
 def _tail(k: int, n: int, p: float, *, above: bool) -> float:
     """P(X > k) if ``above``, else P(X <= k): R ``pbinom(k, n, p, lower.tail = !above)``."""
     if k < 0:
         return float(above)
     if k >= n:
         return float(not above)
-    boost, cephes = (special.betainc, special.bdtrc) if above else (special.betaincc, special.bdtr)
-    value = float(boost(k + 1.0, float(n - k), p))
-    return value if value >= _DEEP_TAIL else float(cephes(k, n, p))
+    if p == 0.0 or p == 1.0:
+        return float(above == (p == 1.0))
+    # P(X <= k) = P(n - X > n - k - 1), n - X ~ Binomial(n, 1 - p)
+    kk, pp, qq = (k, p, 1.0 - p) if above else (n - k - 1, 1.0 - p, p)
+    one = np.ones(1)
+    return float(binom_above(kk * one, n * one, pp * one, qq * one)[0])
 
 
 def _cdf(k: int, n: int, p: float) -> float:
