@@ -225,9 +225,14 @@ def check_cox(data: SurvivalData, ties: str, s: np.ndarray | None, theirs: dict,
             f"R failed: {theirs['error']}, crossval converged at {ours.coef}")
         return
     if r_na or r_trouble or not ours.converged:
-        # a monotone likelihood has no maximum; both engines must say so
+        # a monotone likelihood has no maximum; both engines must say so. Where
+        # R's information is at round-off level the likelihood is flat to
+        # double precision and whether its final step counts as converged is a
+        # coin toss (R: 7.29 with variance 4e7 and no warning, crossval: the
+        # same flatness flagged); R's silence there is not a fit to match.
         event("monotone likelihood / not converged")
-        assert (r_na or r_trouble) and not ours.converged and ours.note, (
+        r_flat = _r_information_is_noise(data, theirs)
+        assert (r_na or r_trouble or r_flat) and not ours.converged and ours.note, (
             f"R warnings {r_trouble}, R coef {theirs['coef']}, crossval converged="
             f"{ours.converged}, coef {ours.coef}")
         return

@@ -18,6 +18,7 @@ a ``note``), and the fit is returned at that point, like R's.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,13 +175,13 @@ def cox_ph(
     with np.errstate(over="ignore"):  # an infinite bound is the honest answer
         hr_ci = np.exp(np.column_stack((beta - crit * se_used, beta + crit * se_used)))
     try:
-        wald = float(beta @ linalg.solve(var, beta, assume_a="pos"))
+        wald = float(beta @ _spd_solve(var, beta))
     except linalg.LinAlgError:
         # var is singular in floating point after a monotone likelihood sent a
         # coefficient far out; R's coxph.wtest drops such directions, as pinv does
         wald = float(beta @ np.linalg.pinv(var, hermitian=True) @ beta)
     u0 = at_zero.gradient
-    score = float(u0 @ linalg.solve(at_zero.information, u0, assume_a="pos"))
+    score = float(u0 @ _spd_solve(at_zero.information, u0))
     loglik = (at_zero.loglik, fit.info.loglik)
     lrt = 2.0 * (loglik[1] - loglik[0])
     return CoxResult(
@@ -264,13 +265,13 @@ def _check_rank(
     would hide the problem from an auditor, so crossval stops and names them.
     """
     diag = np.diag(info).copy()
-    scale = diag.max()
     for j, v in enumerate(diag):
-        # relative to the largest information, and to the covariate's own overall
-        # spread: alone, a covariate constant within every risk set has an
-        # information of round-off size only, which is its own maximum
-        own = 0.0 if spread is None else float(spread[j])
-        if not v > COLLINEAR_TOL * max(scale, own, 1e-300):
+        # relative to the covariate's own overall spread, so that the check does
+        # not depend on the units of the other covariates (R's coxph rescales
+        # them before its Cholesky test): a covariate constant within every risk
+        # set has an information of round-off size only
+        own = float(diag.max()) if spread is None else float(spread[j])
+        if not v > COLLINEAR_TOL * max(own, 1e-300):
             raise InputError(
                 f"covariate {names[j]!r} does not vary within the risk sets (it is constant, "
                 "or constant within every stratum), so its coefficient is not identifiable "
@@ -309,7 +310,7 @@ class _Fit:
 
 def _newton_step(info: CoxDerivatives) -> FloatArray | None:
     try:
-        step = linalg.solve(info.information, info.gradient, assume_a="pos")
+        step = _spd_solve(info.information, info.gradient)
     except (linalg.LinAlgError, ValueError):
         return None
     return np.asarray(step, dtype=np.float64)
@@ -392,8 +393,41 @@ def _infinite_coefficients(beta: FloatArray, step: FloatArray) -> list[int]:
     return [int(k) for k in np.flatnonzero(flagged)]
 
 
+def _equilibrated(a: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``a`` scaled to unit diagonal, and the scale: D^-1 a D^-1 and D = sqrt(diag(a)).
+
+    Covariates in very different units give information matrices whose
+    condition number is only their units' ratio (R's coxph rescales the
+    covariates for the same reason); scaled, the factorisation sees the
+    conditioning that matters and does not warn about the rest.
+    """
+    d = np.sqrt(np.diag(a))
+    if not (np.all(np.isfinite(d)) and np.all(d > 0)):
+        return a, np.ones(a.shape[0])
+    return a / np.outer(d, d), d
+
+
+# Once scaled, an information matrix is ill-conditioned only where a
+# coefficient diverges (the rank check refuses collinear designs first); the
+# fit reports that itself (converged=False and its note), so scipy's
+# LinAlgWarning would only repeat it from inside the solver.
+
+
+def _spd_solve(a: FloatArray, b: FloatArray) -> FloatArray:
+    """a^-1 b for symmetric positive definite ``a`` (LinAlgError when it is not)."""
+    s, d = _equilibrated(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        x = linalg.solve(s, b / d, assume_a="pos")
+    return np.asarray(x, dtype=np.float64) / d
+
+
 def _inverse(info: FloatArray) -> FloatArray:
-    return np.asarray(linalg.inv(info), dtype=np.float64)
+    s, d = _equilibrated(info)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        inv = linalg.inv(s)
+    return np.asarray(inv, dtype=np.float64) / np.outer(d, d)
 
 
 def _robust(
@@ -410,5 +444,5 @@ def _robust(
     var = dfbeta.T @ dfbeta
     resid0 = w * score_residuals(rs, np.zeros_like(beta), ties)
     u = resid0.sum(axis=0)
-    rscore = float(u @ linalg.solve(resid0.T @ resid0, u, assume_a="pos"))
+    rscore = float(u @ _spd_solve(resid0.T @ resid0, u))
     return var, rscore
