@@ -198,7 +198,8 @@ def _r_information_is_noise(data: SurvivalData, theirs: dict) -> bool:
     NA (e.g. with strata; without them R reports NA for the same data).
     """
     x = data.covariate_matrix()
-    info = 1.0 / np.diag(theirs["var"].reshape(x.shape[1], x.shape[1]))
+    with np.errstate(divide="ignore"):  # a variance of 0: infinite information
+        info = 1.0 / np.diag(theirs["var"].reshape(x.shape[1], x.shape[1]))
     spread = data.n_events * np.var(x, axis=0)
     return bool(np.any(info <= 1e-8 * spread))
 

@@ -339,7 +339,11 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
     halving = 0
     r_checked = False
     for iteration in range(1, MAX_ITER + 1):
-        cur = evaluate(rs, new, ties)
+        # a trial point far out may underflow a risk set's sum (log 0) or
+        # overflow; such a point counts as worse and is pulled back, as in
+        # coxfit6, so numpy's warnings about it would only be noise
+        with np.errstate(all="ignore"):
+            cur = evaluate(rs, new, ties)
         cur_step = _newton_step(cur) if _finite(cur) else None
         if cur_step is None:
             worse = True
@@ -401,7 +405,8 @@ def _equilibrated(a: FloatArray) -> tuple[FloatArray, FloatArray]:
     covariates for the same reason); scaled, the factorisation sees the
     conditioning that matters and does not warn about the rest.
     """
-    d = np.sqrt(np.diag(a))
+    with np.errstate(invalid="ignore"):  # a negative diagonal: left unscaled
+        d = np.sqrt(np.diag(a))
     if not (np.all(np.isfinite(d)) and np.all(d > 0)):
         return a, np.ones(a.shape[0])
     return a / np.outer(d, d), d
