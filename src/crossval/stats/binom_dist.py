@@ -139,15 +139,10 @@ def binom_pmf(k: Any, n: int, p: float) -> FloatArray:
     if p == 0.0 or q == 0.0:
         out[ks == (0.0 if p == 0.0 else float(n))] = 1.0
         return out
-    out[ks == 0] = np.exp(n * np.log1p(-p))
-    out[ks == n] = np.exp(n * np.log(p))
-    inner = (ks > 0) & (ks < n)
-    if inner.any():
-        kk = ks[inner]
-        nn = np.full(kk.shape, float(n))
-        out[inner] = binom_pmf_interior(
-            kk, nn, np.full(kk.shape, p), np.full(kk.shape, q), binom_pmf_const(kk, nn)
-        )
+    inside = (ks >= 0) & (ks <= n)
+    kk = ks[inside]
+    full = np.ones(kk.shape)
+    out[inside] = _pmf_any(kk, n * full, p * full, q * full)
     return out
 
 

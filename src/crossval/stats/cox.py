@@ -310,10 +310,9 @@ class _Fit:
 
 def _newton_step(info: CoxDerivatives) -> FloatArray | None:
     try:
-        step = _spd_solve(info.information, info.gradient)
+        return _spd_solve(info.information, info.gradient)
     except (linalg.LinAlgError, ValueError):
         return None
-    return np.asarray(step, dtype=np.float64)
 
 
 def _finite(info: CoxDerivatives) -> bool:
