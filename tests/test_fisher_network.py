@@ -167,6 +167,9 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
         {"_CORE_MIN_LIST": 10**18},  # never cores
         {"_CORE_MIN_LIST": 0, "_CORE_RTOL": 0.0},  # cores, then the fallback to lists
         {"_DENSE_KEYS": 0},  # node keys through np.unique
+        {"_FOLD_AT": 64},  # open pairs folded into entries as they come
+        {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0},  # folding given up after the first fold
+        {"_FOLD_AT": 64, "_HASH_ROUNDS": 0},  # merges by sorting alone
     ],
 )
 def test_every_settling_path_agrees(monkeypatch: pytest.MonkeyPatch, knobs: dict) -> None:
@@ -174,6 +177,48 @@ def test_every_settling_path_agrees(monkeypatch: pytest.MonkeyPatch, knobs: dict
         monkeypatch.setattr(fisher_network, name, value)
     for table in LARGER[:4]:
         assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-10
+
+
+@pytest.mark.parametrize("rounds", [0, 1, 16])
+@pytest.mark.parametrize("distinct", [3, 500, 10**6, 2**62])
+def test_representatives_group_equal_keys(
+    monkeypatch: pytest.MonkeyPatch, rounds: int, distinct: int
+) -> None:
+    # A few keys repeated many times (hash rounds settle them), keys mostly
+    # distinct (left to the sort) and no hash rounds at all (sort only).
+    monkeypatch.setattr(fisher_network, "_HASH_ROUNDS", rounds)
+    rng = np.random.default_rng(distinct)
+    key = rng.integers(0, distinct, size=20_000, dtype=np.int64) * 7919
+    rep = fisher_network._representatives(key)
+    assert np.array_equal(key[rep], key)  # each item's representative has its key
+    assert np.array_equal(rep[rep], rep)  # a representative represents itself
+    # one representative per distinct key
+    assert np.unique(rep).size == np.unique(key).size
+
+
+def test_merge_keeps_one_entry_per_node_and_past() -> None:
+    lf = special.gammaln(np.arange(40, dtype=np.float64) + 1.0)
+    net = fisher_network._Network(np.array([[3, 4], [5, 6]]), lf, fisher_network._Work(10**9))
+    rng = np.random.default_rng(3)
+    node = rng.integers(0, 50, size=5000)
+    values = -lf[rng.integers(0, 30, size=(5000, 3))].sum(axis=1)  # repeating sums
+    past = values + rng.uniform(-1e-12, 1e-12, size=5000)  # round-off below the resolution
+    weight = rng.integers(1, 5, size=5000).astype(float)
+    out = net.merge(node, past, weight)
+    expected: dict[tuple[int, float], float] = {}
+    for u, v, w in zip(node.tolist(), np.round(values, 9).tolist(), weight.tolist(), strict=True):
+        expected[(u, v)] = expected.get((u, v), 0.0) + w
+    got: dict[tuple[int, float], float] = {}
+    for u, v, w in zip(
+        out.owner.tolist(), np.round(out.past, 9).tolist(), out.weight.tolist(), strict=True
+    ):
+        got[(u, v)] = got.get((u, v), 0.0) + w
+    assert got == expected  # nothing lost, nothing merged across (node, past)
+    # Pasts are binned at 1e-10, so a pair that differs by round-off can
+    # straddle a bin edge and stay two entries (harmless: same future); rare.
+    assert len(expected) <= out.owner.size <= 1.01 * len(expected)
+    order = np.lexsort((out.past, out.owner))
+    assert np.array_equal(order, np.arange(order.size))  # sorted by node, then past
 
 
 def test_both_row_orders_agree() -> None:
@@ -293,6 +338,9 @@ R_TABLES = [
     [[2, 0], [0, 2], [1, 1]],
     [[3, 0, 0, 4], [0, 5, 1, 0], [2, 2, 2, 1]],
     [[4, 0, 2], [1, 0, 6], [0, 0, 3]],  # an empty column
+    # 5 x 5 with 55-56 observations: millions of open pairs, folded as they come
+    [[0, 8, 3, 0, 2], [1, 2, 0, 4, 0], [0, 3, 0, 2, 1], [2, 0, 3, 6, 2], [3, 4, 4, 4, 2]],
+    [[1, 6, 1, 7, 2], [0, 1, 1, 0, 10], [3, 1, 3, 2, 2], [2, 1, 1, 1, 1], [1, 1, 0, 7, 0]],
 ]
 
 

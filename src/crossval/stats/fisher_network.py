@@ -11,7 +11,8 @@ when even its most probable completion is no more probable than the observed
 table (all of its completions count; their total probability has a closed
 form) or its least probable completion is more probable (none count); only
 the rest are expanded, and partial tables with equal node and past
-probability are merged. The bounds on the longest and shortest remaining
+probability are merged (by hashing, and as they are generated when they
+repeat, as they do with small counts). The bounds on the longest and shortest remaining
 path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
 the last two rows are settled exactly, from sorted lists of each node's
 completions or, with three columns, from closed-form slice totals minus the
@@ -21,7 +22,7 @@ separate Monte Carlo path (R's ``simulate.p.value``).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,11 +36,11 @@ __all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-#: Work limit of one exact r x c p-value, in units of about 3-6 ns (an arc
-#: or list entry generated and settled is charged 10-30 units, a partial
-#: table kept and merged about 50): 2-3 s. A problem that would need
-#: more raises ``InputError`` before the step that would cross the limit.
-FISHER_MAX_WORK = 600_000_000
+#: Work limit of one exact r x c p-value, in units of about 2-3 ns (an arc
+#: generated and settled is charged 20 units per column, an open pair 10 and
+#: its merge 20): about 3 s. A problem that would need more raises
+#: ``InputError`` before the step that would cross the limit.
+FISHER_MAX_WORK = 1_200_000_000
 
 # R's FEXACT counts a table as "as extreme" when its log probability is at
 # most the observed one plus this tolerance (fexact.c, TOL).
@@ -51,11 +52,18 @@ _MERGE_RESOLUTION = 1e-10
 # Work charged per arc of a stage (generating it, finding its node, bounds,
 # settling) and per completion listed for the last two rows (and sorting
 # it), per column.
-_STAGE_UNIT = 5
+_STAGE_UNIT = 20
 _LIST_UNIT = 2
 # Longest arrays a step may make (of arcs, pairs or entries): bounds memory
 # to about a gigabyte.
 _MAX_ITEMS = 1 << 24
+# Open (entry, arc) pairs are merged into entries whenever this many are
+# held: with small counts most pairs repeat a (node, past) already held (a
+# 5 x 5 table of 55 observations: 4.9 million pairs, 66 thousand entries),
+# so memory stays bounded and the last two rows see only distinct entries.
+_FOLD_AT = 1 << 21
+# Folding stops for the stage once a fold keeps more than this share of its pairs.
+_FOLD_KEEP = 0.5
 # The last two rows are settled from cores only for nodes whose completion
 # lists would be at least this long (shorter lists are cheap and exact to
 # rounding), and only while the bound on the cores' rounding error stays
@@ -225,6 +233,51 @@ def _path_bounds(
     return longest, shortest
 
 
+# Odd 64-bit constants for multiplicative (Fibonacci) hashing, one per round.
+_HASH_MULTIPLIERS = tuple(
+    np.uint64(m)
+    for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+)
+_HASH_ROUNDS = 16
+
+
+def _representatives(key: IntArray) -> IntArray:
+    """For each item, the index of one item with the same key (the same one for all of them).
+
+    Multiplicative hashing into a table at least as long as the keys (up to
+    2**23 slots; Knuth, TAOCP vol. 3, 6.4): every item writes its index into its key's
+    slot, one write per slot survives, and the items whose key equals the
+    survivor's are settled. All items of a key share a slot, so they are
+    settled together, and the others try again with another multiplier. Each
+    round is linear in the items left, where a sort would cost n log n.
+    Items left after ``_HASH_ROUNDS`` rounds, or after a round that leaves
+    more than a quarter of them (keys mostly distinct), are settled by sorting.
+    """
+    n = key.size
+    bits = min(23, max(10, n.bit_length()))
+    table = np.empty(1 << bits, dtype=np.intp)
+    rep = np.empty(n, dtype=np.int64)
+    todo = np.arange(n)
+    unsigned = key.view(np.uint64)
+    left = unsigned
+    shift = np.uint64(64 - bits)
+    for r in range(_HASH_ROUNDS):
+        if todo.size == 0:
+            return rep
+        slot = ((left * _HASH_MULTIPLIERS[r % len(_HASH_MULTIPLIERS)]) >> shift).astype(np.intp)
+        table[slot] = todo
+        owner = table[slot]
+        same = unsigned[owner] == left
+        rep[todo[same]] = owner[same]
+        todo, left = todo[~same], left[~same]
+        if todo.size > n // 4:
+            break  # most keys are distinct: a sort is cheaper than more rounds
+    if todo.size:
+        _, first, inverse = np.unique(key[todo], return_index=True, return_inverse=True)
+        rep[todo] = todo[first[inverse.ravel()]]
+    return rep
+
+
 class _Arcs:
     """The arcs (ways to fill the next row) of a set of nodes, grouped by node.
 
@@ -254,12 +307,35 @@ class _Entries:
 
 @dataclass
 class _Settled:
-    """Log contributions to the p-value sum, and the open (entry, arc) pairs."""
+    """Log contributions to the p-value sum, and the open (entry, arc) pairs.
+
+    With ``fold`` set, held pairs are merged into entries of the next stage
+    (``folded``) whenever more than ``_FOLD_AT`` are held.
+    """
 
     pieces: list[FloatArray] = field(default_factory=list)
     items: list[IntArray] = field(default_factory=list)
     arcs: list[IntArray] = field(default_factory=list)
     n_open: int = 0
+    fold: Callable[[IntArray, IntArray], _Entries] | None = None
+    folded: list[_Entries] = field(default_factory=list)
+    held: int = 0
+    pairs: int = 0
+
+    def hold(self, items: IntArray, arcs: IntArray) -> None:
+        """Keep open pairs; merge what is held once it passes ``_FOLD_AT``."""
+        self.items.append(items)
+        self.arcs.append(arcs)
+        self.held += items.size
+        self.pairs += items.size
+        if self.fold is None or self.held <= _FOLD_AT:
+            return
+        merged = self.fold(np.concatenate(self.items), np.concatenate(self.arcs))
+        if merged.past.size > _FOLD_KEEP * self.held:
+            self.fold = None  # few pairs repeat: folding would cost more than it saves
+        self.folded.append(merged)
+        self.items, self.arcs, self.held = [], [], 0
+        self.n_open = sum(f.past.size for f in self.folded)
 
 
 class _Network:
@@ -277,6 +353,9 @@ class _Network:
         self.lf = lf
         self.work = work
         self.lists_only = False
+        # share of the (entry, arc) pairs of the latest stage left open: the
+        # work of the next stage grows with its pairs times this share
+        self.open_share = 0.0
         n = int(self.rows.sum())
         self.threshold = -float(lf[t].sum()) + _FEXACT_TOL
         self.log_const = float(lf[self.rows].sum() + lf[cols].sum() - lf[n])
@@ -314,14 +393,20 @@ class _Network:
 
     # -- settling entries against the arcs of their nodes --------------------
 
-    def settle(self, arcs: _Arcs, ent: _Entries, want_open: bool) -> _Settled:
+    def settle(
+        self,
+        arcs: _Arcs,
+        ent: _Entries,
+        want_open: bool,
+        fold: Callable[[IntArray, IntArray], _Entries] | None = None,
+    ) -> _Settled:
         """Settle each entry against the arcs of its node.
 
         For an entry with ``limit = threshold - past`` an arc with ``g <=
         limit`` has all its completions counted (log mass ``m``), one with
-        ``h > limit`` none, and the others are open.
+        ``h > limit`` none, and the others are open (``fold``: see ``_Settled``).
         """
-        out = _Settled()
+        out = _Settled(fold=fold)
         per_node = np.bincount(ent.owner, minlength=arcs.start.size)
         # Pair by pair costs entries x arcs; sorting a node's arcs once costs
         # about 20 x arcs plus a fixed overhead worth a few thousand pairs.
@@ -341,7 +426,33 @@ class _Network:
     def settle_pairs(
         self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
     ) -> None:
-        """``settle`` for entries whose nodes have few of them: every (entry, arc) pair."""
+        """``settle`` for entries whose nodes have few of them: every (entry, arc) pair.
+
+        Entries go in chunks of at most ``_FOLD_AT`` pairs (or one entry), so
+        that open pairs can be folded between chunks.
+        """
+        shift = np.full(arcs.start.size, -np.inf)
+        nonempty = arcs.length > 0
+        if arcs.m.size:
+            shift[nonempty] = np.maximum.reduceat(arcs.m, arcs.start[nonempty])
+        ends = np.cumsum(arcs.length[ent.owner[entries]])
+        first = 0
+        while first < entries.size:
+            done = int(ends[first - 1]) if first else 0
+            last = max(first + 1, int(np.searchsorted(ends, done + _FOLD_AT, side="right")))
+            self.settle_pair_chunk(arcs, ent, entries[first:last], shift, want_open, out)
+            first = last
+
+    def settle_pair_chunk(
+        self,
+        arcs: _Arcs,
+        ent: _Entries,
+        entries: IntArray,
+        shift: FloatArray,
+        want_open: bool,
+        out: _Settled,
+    ) -> None:
+        """``settle_pairs`` for one chunk of entries (``shift``: each node's largest arc mass)."""
         node = ent.owner[entries]
         lo = arcs.start[node]
         n_pairs = int(arcs.length[node].sum())
@@ -349,10 +460,6 @@ class _Network:
         pos, k = _ragged(lo, lo + arcs.length[node] - 1)
         lim = self.threshold - ent.past[entries][k]
         counted = arcs.g[pos] <= lim
-        shift = np.full(arcs.start.size, -np.inf)
-        nonempty = arcs.length > 0
-        if arcs.m.size:
-            shift[nonempty] = np.maximum.reduceat(arcs.m, arcs.start[nonempty])
         sums = np.bincount(
             k[counted],
             np.exp(arcs.m[pos[counted]] - shift[node[k[counted]]]),
@@ -365,8 +472,7 @@ class _Network:
         )
         if want_open:
             keep = ~counted & (arcs.h[pos] <= lim)
-            out.items.append(entries[k[keep]])
-            out.arcs.append(pos[keep])
+            out.hold(entries[k[keep]], pos[keep])
 
     def settle_grid(
         self,
@@ -427,14 +533,17 @@ class _Network:
             + np.log(cum[row[got], count[got] - 1])
         )
         if want_open:
-            n_open = int((length - count).sum())
-            out.n_open += n_open
-            self.work.spend(10 * n_open, out.n_open)
-            rank, kk = _ragged(count, length - 1)
-            arc = arcs.start[node[kk]] + order[row[kk], rank]
-            keep = arcs.h[arc] <= lim[kk]
-            out.items.append(entries[kk[keep]])
-            out.arcs.append(arc[keep])
+            self.hold_open(
+                arcs,
+                entries,
+                lim,
+                count,
+                length,
+                arcs.start[node],
+                order,
+                row,
+                out,
+            )
 
     def settle_sorted(
         self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
@@ -473,14 +582,53 @@ class _Network:
                 total = float((weights[s:e][got] * np.exp(p - top) * cum[cnt[got] - 1]).sum())
                 logs[i] = top + shift + np.log(total)
             if want_open:
-                n_open = int((a1 - a0 - cnt).sum())
-                out.n_open += n_open
-                self.work.spend(10 * n_open, out.n_open)
-                rank, k = _ragged(cnt, np.full(e - s, a1 - a0 - 1, dtype=np.int64))
-                keep = arcs.h[a0:a1][arc_order][rank] <= lim[k]
-                out.items.append(entries[s:e][k[keep]])
-                out.arcs.append(a0 + arc_order[rank[keep]])
+                self.hold_open(
+                    arcs,
+                    entries[s:e],
+                    lim,
+                    cnt,
+                    np.full(e - s, a1 - a0, dtype=np.int64),
+                    np.full(e - s, a0, dtype=np.int64),
+                    arc_order[None, :],
+                    np.zeros(e - s, dtype=np.int64),
+                    out,
+                )
         out.pieces.append(logs[np.isfinite(logs)])
+
+    def hold_open(
+        self,
+        arcs: _Arcs,
+        entries: IntArray,
+        lim: FloatArray,
+        count: IntArray,
+        length: IntArray,
+        start: IntArray,
+        ranked: IntArray,
+        row: IntArray,
+        out: _Settled,
+    ) -> None:
+        """Hold the open pairs of entries whose arcs are sorted by ``g``.
+
+        Entry i's arcs of rank ``count[i]`` to ``length[i] - 1`` have ``g`` above
+        its limit; the arc of rank k is ``start[i] + ranked[row[i], k]``. Those
+        with ``h <= lim[i]`` are open. Generated in chunks of at most
+        ``_FOLD_AT`` pairs (or one entry), so that they can be folded between
+        chunks.
+        """
+        ends = np.cumsum(length - count)
+        first = 0
+        while first < entries.size:
+            done = int(ends[first - 1]) if first else 0
+            last = max(first + 1, int(np.searchsorted(ends, done + _FOLD_AT, side="right")))
+            n_open = int(ends[last - 1]) - done
+            out.n_open += n_open
+            self.work.spend(10 * n_open, out.n_open)
+            rank, i = _ragged(count[first:last], length[first:last] - 1)
+            i += first
+            arc = start[i] + ranked[row[i], rank]
+            keep = arcs.h[arc] <= lim[i]
+            out.hold(entries[i[keep]], arc[keep])
+            first = last
 
     # -- the stages ----------------------------------------------------------
 
@@ -506,46 +654,55 @@ class _Network:
             step + worst[child_of],
             step + mass[child_of],
         )
-        out = self.settle(arcs, _Entries(owner, past, weight), want_open=True)
+        def fold(item: IntArray, pos: IntArray) -> _Entries:
+            return self.merge(child_of[pos], past[item] + step[pos], weight[item])
+
+        out = self.settle(arcs, _Entries(owner, past, weight), want_open=True, fold=fold)
+        self.open_share = out.pairs / max(1, int(arcs.length[owner].sum()))
         pieces = out.pieces
-        if not out.items:
-            return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
-        item, pos = np.concatenate(out.items), np.concatenate(out.arcs)
-        if item.size == 0:
-            return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
+        item = np.concatenate(out.items) if out.items else np.zeros(0, dtype=np.int64)
+        pos = np.concatenate(out.arcs) if out.arcs else np.zeros(0, dtype=np.int64)
         node, new_past, new_weight = child_of[pos], past[item] + step[pos], weight[item]
-        if k < self.rows.size - 3:
-            # Before the last two rows a merge costs about what it saves: the
-            # lookups there are as cheap as the sort a merge needs.
-            node, new_past, new_weight = self.merge(node, new_past, new_weight)
+        if out.folded:
+            node = np.concatenate([f.owner for f in out.folded] + [node])
+            new_past = np.concatenate([f.past for f in out.folded] + [new_past])
+            new_weight = np.concatenate([f.weight for f in out.folded] + [new_weight])
+        if node.size == 0:
+            return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
+        if k < self.rows.size - 3 or (out.folded and out.fold is not None):
+            # Before the last two rows a merge costs about what it saves (the
+            # lookups there are as cheap as the merge), unless folds found
+            # the pairs repeating.
+            merged = self.merge(node, new_past, new_weight)
+            node, new_past, new_weight = merged.owner, merged.past, merged.weight
         present = np.zeros(children.shape[1], dtype=bool)
         present[node] = True
         renumber = np.cumsum(present) - 1
         return pieces, children[:, present], renumber[node], new_past, new_weight
 
-    def merge(
-        self, node: IntArray, past: FloatArray, weight: FloatArray
-    ) -> tuple[IntArray, FloatArray, FloatArray]:
+    def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
 
         The result is sorted by node, then by past log weight.
         """
-        self.work.spend(40 * node.size, node.size)
+        self.work.spend(20 * node.size, node.size)
         q = np.floor((past - past.min()) / _MERGE_RESOLUTION + 0.5)
         span = float(q.max()) + 1.0
-        new = np.empty(node.size, dtype=bool)
-        new[0] = True
         if span * (float(node.max()) + 1.0) < 2.0**62:
             key = node * np.int64(span) + q.astype(np.int64)
-            order = np.argsort(key)
-            key = key[order]
-            np.not_equal(key[1:], key[:-1], out=new[1:])
         else:
             order = np.lexsort((q, node))
+            new = np.empty(node.size, dtype=bool)
+            new[0] = True
             new[1:] = (node[order][1:] != node[order][:-1]) | (q[order][1:] != q[order][:-1])
-        starts = np.flatnonzero(new)
-        first = order[starts]
-        return node[first], past[first], np.add.reduceat(weight[order], starts)
+            key = np.empty(node.size, dtype=np.int64)
+            key[order] = np.cumsum(new) - 1
+        rep = _representatives(key)
+        first = np.flatnonzero(rep == np.arange(rep.size))
+        total = np.bincount(rep, weight, minlength=rep.size)[first].astype(np.float64, copy=False)
+        first_order = np.argsort(key[first])
+        first = first[first_order]
+        return _Entries(node[first], past[first], total[first_order])
 
     def last_two(
         self, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
@@ -703,7 +860,10 @@ class _Network:
         pieces: list[FloatArray] = []
         for k in range(n_rows - 2):
             c = nodes.shape[0]
-            yield (5.0 * c + 15.0) * self.arcs_bound(nodes, int(self.rows[k])) + 60.0 * past.size
+            arcs = self.arcs_per_node(nodes, int(self.rows[k]))
+            pairs = float(arcs[owner].sum())
+            unit = _STAGE_UNIT * c + 15.0
+            yield unit * arcs.sum() + 60.0 * past.size + 30.0 * self.open_share * pairs
             done, nodes, owner, past, weight = self.stage(k, nodes, owner, past, weight)
             pieces += done
             if past.size == 0:
@@ -711,7 +871,8 @@ class _Network:
         if nodes.shape[0] <= 3:
             yield self.core_plan(nodes, owner)[1]
         else:
-            yield 26.0 * self.arcs_bound(nodes, int(min(self.rows[-2:]))) + 20.0 * past.size
+            arcs = self.arcs_per_node(nodes, int(min(self.rows[-2:])))
+            yield 26.0 * float(arcs.sum()) + 20.0 * past.size
         final, errors = self.last_two(nodes, owner, past, weight)
         p = self.total(pieces + final)
         if errors and self.total(errors) > _CORE_RTOL * p:
@@ -722,12 +883,13 @@ class _Network:
         return p
 
     @staticmethod
-    def arcs_bound(nodes: IntArray, total: int) -> float:
-        """At most how many ways there are to fill a row of ``total`` from these nodes."""
+    def arcs_per_node(nodes: IntArray, total: int) -> FloatArray:
+        """At most how many ways there are to fill a row of ``total`` from each node."""
         c = nodes.shape[0]
         free = float(special.comb(total + c - 1, c - 1))
         boxes = np.prod(np.minimum(nodes, total).astype(np.float64) + 1.0, axis=0)
-        return float(np.minimum(boxes, free).sum())
+        out: FloatArray = np.minimum(boxes, free)
+        return out
 
     def total(self, pieces: list[FloatArray]) -> float:
         allp = np.concatenate(pieces) if pieces else np.zeros(0)
