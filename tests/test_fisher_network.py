@@ -185,23 +185,28 @@ def test_representatives_group_equal_keys(
     monkeypatch: pytest.MonkeyPatch, rounds: int, distinct: int
 ) -> None:
     # A few keys repeated many times (hash rounds settle them), keys mostly
-    # distinct (left to the sort) and no hash rounds at all (sort only).
+    # distinct (None: the caller sorts) and no hash rounds at all (sort only).
     monkeypatch.setattr(fisher_network, "_HASH_ROUNDS", rounds)
     rng = np.random.default_rng(distinct)
     key = rng.integers(0, distinct, size=20_000, dtype=np.int64) * 7919
     rep = fisher_network._representatives(key)
+    if rounds and distinct >= 10**6:
+        assert rep is None  # mostly distinct: left to a sort
+        return
+    assert rep is not None
     assert np.array_equal(key[rep], key)  # each item's representative has its key
     assert np.array_equal(rep[rep], rep)  # a representative represents itself
     # one representative per distinct key
     assert np.unique(rep).size == np.unique(key).size
 
 
-def test_merge_keeps_one_entry_per_node_and_past() -> None:
+@pytest.mark.parametrize("levels", [4, 30])  # pasts repeating (hashed) or mostly distinct (sorted)
+def test_merge_keeps_one_entry_per_node_and_past(levels: int) -> None:
     lf = special.gammaln(np.arange(40, dtype=np.float64) + 1.0)
     net = fisher_network._Network(np.array([[3, 4], [5, 6]]), lf, fisher_network._Work(10**9))
     rng = np.random.default_rng(3)
     node = rng.integers(0, 50, size=5000)
-    values = -lf[rng.integers(0, 30, size=(5000, 3))].sum(axis=1)  # repeating sums
+    values = -lf[rng.integers(0, levels, size=(5000, 3))].sum(axis=1)  # repeating sums
     past = values + rng.uniform(-1e-12, 1e-12, size=5000)  # round-off below the resolution
     weight = rng.integers(1, 5, size=5000).astype(float)
     out = net.merge(node, past, weight)

@@ -62,8 +62,9 @@ _MAX_ITEMS = 1 << 24
 # 5 x 5 table of 55 observations: 4.9 million pairs, 66 thousand entries),
 # so memory stays bounded and the last two rows see only distinct entries.
 _FOLD_AT = 1 << 21
-# Folding stops for the stage once a fold keeps more than this share of its pairs.
-_FOLD_KEEP = 0.5
+# Folding stops for the stage once a fold keeps more than this share of its
+# pairs (a merge costs more than the entries it removes would).
+_FOLD_KEEP = 0.25
 # The last two rows are settled from cores only for nodes whose completion
 # lists would be at least this long (shorter lists are cheap and exact to
 # rounding), and only while the bound on the cores' rounding error stays
@@ -241,17 +242,18 @@ _HASH_MULTIPLIERS = tuple(
 _HASH_ROUNDS = 16
 
 
-def _representatives(key: IntArray) -> IntArray:
+def _representatives(key: IntArray) -> IntArray | None:
     """For each item, the index of one item with the same key (the same one for all of them).
 
     Multiplicative hashing into a table at least as long as the keys (up to
-    2**23 slots; Knuth, TAOCP vol. 3, 6.4): every item writes its index into its key's
-    slot, one write per slot survives, and the items whose key equals the
-    survivor's are settled. All items of a key share a slot, so they are
-    settled together, and the others try again with another multiplier. Each
-    round is linear in the items left, where a sort would cost n log n.
-    Items left after ``_HASH_ROUNDS`` rounds, or after a round that leaves
-    more than a quarter of them (keys mostly distinct), are settled by sorting.
+    2**23 slots; Knuth, TAOCP vol. 3, 6.4): every item writes its index into
+    its key's slot, one write per slot survives, and the items whose key
+    equals the survivor's are settled. All items of a key share a slot, so
+    they are settled together, and the others try again with another
+    multiplier. Each round is linear in the items left, where a sort would
+    cost n log n. None when the first round leaves more than an eighth of the
+    items (keys mostly distinct: a sort is cheaper); items left after
+    ``_HASH_ROUNDS`` rounds are settled by sorting.
     """
     n = key.size
     bits = min(23, max(10, n.bit_length()))
@@ -270,8 +272,10 @@ def _representatives(key: IntArray) -> IntArray:
         same = unsigned[owner] == left
         rep[todo[same]] = owner[same]
         todo, left = todo[~same], left[~same]
-        if todo.size > n // 4:
-            break  # most keys are distinct: a sort is cheaper than more rounds
+        if r == 0 and todo.size > n // 8:
+            # Distinct keys fill a table of 1-2 slots per key so that 21-37%
+            # of them lose their slot; a few keys repeated lose far fewer.
+            return None
     if todo.size:
         _, first, inverse = np.unique(key[todo], return_index=True, return_inverse=True)
         rep[todo] = todo[first[inverse.ravel()]]
@@ -688,21 +692,30 @@ class _Network:
         self.work.spend(20 * node.size, node.size)
         q = np.floor((past - past.min()) / _MERGE_RESOLUTION + 0.5)
         span = float(q.max()) + 1.0
+        new = np.empty(node.size, dtype=bool)
+        new[0] = True
         if span * (float(node.max()) + 1.0) < 2.0**62:
             key = node * np.int64(span) + q.astype(np.int64)
+            rep = _representatives(key)
+            if rep is not None:
+                first = np.flatnonzero(rep == np.arange(rep.size))
+                total = np.bincount(rep, weight, minlength=rep.size)[first]
+                first_order = np.argsort(key[first])
+                first = first[first_order]
+                return _Entries(
+                    node[first], past[first], total[first_order].astype(np.float64, copy=False)
+                )
+            self.work.spend(30 * node.size)  # keys mostly distinct: sorted instead
+            order = np.argsort(key)
+            key = key[order]
+            np.not_equal(key[1:], key[:-1], out=new[1:])
         else:
+            self.work.spend(30 * node.size)
             order = np.lexsort((q, node))
-            new = np.empty(node.size, dtype=bool)
-            new[0] = True
             new[1:] = (node[order][1:] != node[order][:-1]) | (q[order][1:] != q[order][:-1])
-            key = np.empty(node.size, dtype=np.int64)
-            key[order] = np.cumsum(new) - 1
-        rep = _representatives(key)
-        first = np.flatnonzero(rep == np.arange(rep.size))
-        total = np.bincount(rep, weight, minlength=rep.size)[first].astype(np.float64, copy=False)
-        first_order = np.argsort(key[first])
-        first = first[first_order]
-        return _Entries(node[first], past[first], total[first_order])
+        starts = np.flatnonzero(new)
+        first = order[starts]
+        return _Entries(node[first], past[first], np.add.reduceat(weight[order], starts))
 
     def last_two(
         self, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
