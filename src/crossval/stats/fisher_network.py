@@ -38,9 +38,9 @@ FloatArray = NDArray[np.float64]
 
 #: Work limit of one exact r x c p-value, in units of about 2-3 ns (an arc
 #: generated and settled is charged 20 units per column, an open pair 10 and
-#: its merge 20): about 3 s. A problem that would need more raises
+#: its merge 20-50): 3-4 s. A problem that would need more raises
 #: ``InputError`` before the step that would cross the limit.
-FISHER_MAX_WORK = 1_200_000_000
+FISHER_MAX_WORK = 1_500_000_000
 
 # R's FEXACT counts a table as "as extreme" when its log probability is at
 # most the observed one plus this tolerance (fexact.c, TOL).
@@ -234,23 +234,41 @@ def _path_bounds(
     return longest, shortest
 
 
-# Odd 64-bit constants for multiplicative (Fibonacci) hashing, one per round.
-_HASH_MULTIPLIERS = tuple(
+# Seeds of the hash rounds, and the constants of MurmurHash3's 64-bit finalizer.
+_HASH_SEEDS = tuple(
     np.uint64(m)
     for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 )
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
 _HASH_ROUNDS = 16
+
+
+def _mix(x: NDArray[np.uint64], seed: np.uint64) -> NDArray[np.uint64]:
+    """MurmurHash3's finalizer of ``x ^ seed``: every input bit moves every output bit.
+
+    Keys here (node * span + binned past) are far from random; under a plain
+    multiplicative hash a million keys in arithmetic progression shared 350
+    thousand slots.
+    """
+    c1, c2, s = _FMIX
+    x = x ^ seed
+    x ^= x >> s
+    x *= c1
+    x ^= x >> s
+    x *= c2
+    x ^= x >> s
+    return x
 
 
 def _representatives(key: IntArray) -> IntArray | None:
     """For each item, the index of one item with the same key (the same one for all of them).
 
-    Multiplicative hashing into a table at least as long as the keys (up to
-    2**23 slots; Knuth, TAOCP vol. 3, 6.4): every item writes its index into
+    Hashing into a table at least as long as the keys (up to 2**23 slots;
+    Knuth, TAOCP vol. 3, 6.4): every item writes its index into
     its key's slot, one write per slot survives, and the items whose key
     equals the survivor's are settled. All items of a key share a slot, so
     they are settled together, and the others try again with another
-    multiplier. Each round is linear in the items left, where a sort would
+    seed. Each round is linear in the items left, where a sort would
     cost n log n. None when the first round leaves more than an eighth of the
     items (keys mostly distinct: a sort is cheaper); items left after
     ``_HASH_ROUNDS`` rounds are settled by sorting.
@@ -266,7 +284,7 @@ def _representatives(key: IntArray) -> IntArray | None:
     for r in range(_HASH_ROUNDS):
         if todo.size == 0:
             return rep
-        slot = ((left * _HASH_MULTIPLIERS[r % len(_HASH_MULTIPLIERS)]) >> shift).astype(np.intp)
+        slot = (_mix(left, _HASH_SEEDS[r % len(_HASH_SEEDS)]) >> shift).astype(np.intp)
         table[slot] = todo
         owner = table[slot]
         same = unsigned[owner] == left
@@ -570,7 +588,7 @@ class _Network:
             u = int(nodes[s])
             a0 = int(arcs.start[u])
             a1 = a0 + int(arcs.length[u])
-            self.work.spend(20 * (a1 - a0) + 15 * (e - s))
+            self.work.spend(20 * (a1 - a0) + 60 * (e - s))
             arc_order = np.argsort(arcs.g[a0:a1])
             gs = arcs.g[a0:a1][arc_order]
             ms = arcs.m[a0:a1][arc_order]
