@@ -11,9 +11,9 @@ when even its most probable completion is no more probable than the observed
 table (all of its completions count; their total probability has a closed
 form) or its least probable completion is more probable (none count); only
 the rest are expanded, and partial tables with equal node and past
-probability are merged (by hashing, and as they are generated when they
-repeat, as they do with small counts). The bounds on the longest and shortest remaining
-path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
+probability are merged (by hashing; where they repeat, as with small counts,
+already while they are generated). The bounds on the longest and shortest
+remaining path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
 the last two rows are settled exactly, from sorted lists of each node's
 completions or, with three columns, from closed-form slice totals minus the
 completions more probable than the limit. ``fisher_rxc_simulated`` is the
@@ -332,7 +332,8 @@ class _Settled:
     """Log contributions to the p-value sum, and the open (entry, arc) pairs.
 
     With ``fold`` set, held pairs are merged into entries of the next stage
-    (``folded``) whenever more than ``_FOLD_AT`` are held.
+    (``folded``) whenever more than ``_FOLD_AT`` are held. ``n_open`` counts
+    what is held, for the memory limit; ``pairs`` counts every open pair.
     """
 
     pieces: list[FloatArray] = field(default_factory=list)
@@ -676,6 +677,7 @@ class _Network:
             step + worst[child_of],
             step + mass[child_of],
         )
+
         def fold(item: IntArray, pos: IntArray) -> _Entries:
             return self.merge(child_of[pos], past[item] + step[pos], weight[item])
 
@@ -692,9 +694,9 @@ class _Network:
         if node.size == 0:
             return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
         if k < self.rows.size - 3 or (out.folded and out.fold is not None):
-            # Before the last two rows a merge costs about what it saves (the
-            # lookups there are as cheap as the merge), unless folds found
-            # the pairs repeating.
+            # Entries for the last two rows are merged only where folds found
+            # the pairs repeating: otherwise a merge costs about what it
+            # saves, the lookups there being as cheap as the merge.
             merged = self.merge(node, new_past, new_weight)
             node, new_past, new_weight = merged.owner, merged.past, merged.weight
         present = np.zeros(children.shape[1], dtype=bool)
