@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossval import binom_ci, binom_test, cox_ph
+from crossval import binom_ci, binom_test, cox_ph, fisher_exact
 from crossval.audit import ClaimsError, parse_claims, run_audit
 from crossval.cli import main
 from crossval.errors import InputError
@@ -205,12 +205,29 @@ def test_binom_test_tiny_tail_is_not_flushed_to_zero(
     x: int, n: int, p: float, alternative: str
 ) -> None:
     # test_binomial_matches_binom_test_and_prop_test (thorough profile) found
-    # scipy.stats.binom's tails flushing this to 0; the tails are now
-    # scipy.special.bdtr / bdtrc.
+    # scipy.stats.binom's tails flushing this to 0; a tail this short is now
+    # summed from its largest term (crossval/stats/binom_dist.py).
     # R: binom.test(37, 1999, 1/3, alternative = "less")$p.value
     r_value = 5.222622907055364e-285
     ours = binom_test(x, n, p, alternative=alternative).p_value
     assert abs(ours - r_value) <= 1e-9 * r_value  # pytest.approx's abs=1e-12 would pass 0
+
+
+# -------------------------------------------------------------------- Fisher
+
+
+def test_fisher_p_value_below_the_float_range_is_zero_without_warnings() -> None:
+    # test_fisher_on_large_tables_returns_or_refuses_fast (thorough profile)
+    # met numpy's "divide by zero encountered in log": every counted arc of a
+    # node was more than 1e308 times less probable than the node's largest,
+    # so its prefix sum was 0. Such sums now add nothing, without a warning.
+    # R: fisher.test(matrix(c(3, 0, 4, 3, 1, 167, 1140, 0, 0, 556, 3, 4),
+    #                       nrow = 3, byrow = TRUE), workspace = 2e8)$p.value
+    r_value = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = fisher_exact([[3, 0, 4, 3], [1, 167, 1140, 0], [0, 556, 3, 4]]).p_value
+    assert ours == r_value
 
 
 # --------------------------------------------------------------------- audit

@@ -548,6 +548,9 @@ class _Network:
             count[back] -= 1
             count[ahead] += 1
         got = count > 0
+        # arcs all more than 1e308 times below the node's largest mass sum
+        # to 0 here: their share of a probability is below 1e-308
+        got[got] = cum[row[got], count[got] - 1] > 0
         e = entries[got]
         out.pieces.append(
             np.log(ent.weight[e])
@@ -603,7 +606,8 @@ class _Network:
                 top = float(p.max())
                 # (not np.dot: a BLAS call may start threads)
                 total = float((weights[s:e][got] * np.exp(p - top) * cum[cnt[got] - 1]).sum())
-                logs[i] = top + shift + np.log(total)
+                if total > 0:  # else below 1e-308 of the node's largest mass
+                    logs[i] = top + shift + np.log(total)
             if want_open:
                 self.hold_open(
                     arcs,
