@@ -314,6 +314,29 @@ def test_fisher_exact_reads_the_limit_at_call_time(monkeypatch: pytest.MonkeyPat
 # ---------------------------------------------------------------------------
 # live R: fisher.test(table, workspace = 2e8); tables passed as data
 
+def run_r(script: str, data: np.ndarray) -> str:
+    """Run ``script`` with Rscript on integer ``data``; return what the script wrote.
+
+    The script reads the CSV named by its first argument and writes to the
+    file named by its second.
+    """
+    rscript = shutil.which("Rscript")
+    assert rscript is not None  # the r marker skips (or fails) without it
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out, code = Path(tmp, "data.csv"), Path(tmp, "out.txt"), Path(tmp, "run.R")
+        np.savetxt(src, data, delimiter=",", fmt="%d")
+        code.write_text(script)
+        proc = subprocess.run(
+            [rscript, "--vanilla", str(code), str(src), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return out.read_text()
+
+
 R_SCRIPT = """
 args <- commandArgs(trailingOnly = TRUE)
 d <- as.matrix(read.csv(args[1], header = FALSE))
@@ -351,24 +374,10 @@ R_TABLES = [
 
 @pytest.mark.r
 def test_matches_r() -> None:
-    rscript = shutil.which("Rscript")
-    assert rscript is not None  # the r marker skips (or fails) without it
     width = max(2 + len(t) * len(t[0]) for t in R_TABLES)
     rows = [[len(t), len(t[0]), *(v for row in t for v in row)] for t in R_TABLES]
     data = np.array([r + [0] * (width - len(r)) for r in rows], dtype=np.int64)
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out, code = Path(tmp, "tables.csv"), Path(tmp, "p.txt"), Path(tmp, "run.R")
-        np.savetxt(src, data, delimiter=",", fmt="%d")
-        code.write_text(R_SCRIPT)
-        proc = subprocess.run(
-            [rscript, "--vanilla", str(code), str(src), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        expected = [float(v) for v in out.read_text().split()]
+    expected = [float(v) for v in run_r(R_SCRIPT, data).split()]
     for table, ref in zip(R_TABLES, expected, strict=True):
         ours = fisher_exact(table).p_value
         # FEXACT merges past path lengths equal within its TOL and sums in
@@ -451,20 +460,6 @@ def test_simulated_p_matches_r_within_monte_carlo_error() -> None:
     # 5 x 3 with N = 1000 spread over every cell: too large for the exact
     # path here and for R's FEXACT; both simulate with 1e5 tables.
     table = [[120, 60, 20], [110, 70, 25], [90, 80, 30], [100, 65, 28], [95, 75, 32]]
-    rscript = shutil.which("Rscript")
-    assert rscript is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out, code = Path(tmp, "table.csv"), Path(tmp, "p.txt"), Path(tmp, "run.R")
-        np.savetxt(src, np.array(table), delimiter=",", fmt="%d")
-        code.write_text(R_SIM)
-        proc = subprocess.run(
-            [rscript, "--vanilla", str(code), str(src), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        ref = float(out.read_text())
+    ref = float(run_r(R_SIM, np.array(table)))
     ours = fisher_exact(table, simulate=True, n_sim=100_000, seed=5).p_value
     assert abs(ours - ref) < 5 * math.sqrt(2 * ref * (1 - ref) / 100_000)
