@@ -86,3 +86,33 @@ def test_import_crossval_leaves_r_lifelines_and_pandas_unloaded() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert json.loads(res.stdout) == []
+
+
+FISHER_RANDOM = ROOT / "benchmarks" / "fisher_random.py"
+
+
+@pytest.mark.r
+def test_fisher_random_tables_agree_with_r() -> None:
+    res = subprocess.run(
+        [sys.executable, str(FISHER_RANDOM), "--shape", "3x4", "--n", "20:40", "--count", "3",
+         "--seed", "7", "--r-limit", "60"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    lines = res.stdout.splitlines()
+    assert "crossval: 3 of 3 computed" in res.stdout
+    assert "R: 3 of 3 computed" in res.stdout
+    largest = [line for line in lines if line.startswith("largest relative difference")]
+    assert len(largest) == 1 and float(largest[0].rsplit(" ", 1)[1]) <= 1e-9
+
+
+def test_fisher_random_without_r_reports_refusals() -> None:
+    # a table far too large for the exact path is refused, and counted as such
+    res = subprocess.run(
+        [sys.executable, str(FISHER_RANDOM), "--shape", "5x5", "--n", "4000:4001", "--count",
+         "1", "--no-r"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "| 0 | 4000 | refused |" in res.stdout
+    assert "crossval: 0 of 1 computed (—), 1 refused after" in res.stdout
