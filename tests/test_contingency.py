@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,8 +20,8 @@ from crossval.stats.contingency import (
     g_test,
 )
 from crossval.stats.interval import ConfidenceInterval
+from rscript_helper import run_rows
 
-R_MISSING = "R not found: install with `apt-get install -y r-base-core r-cran-survival`"
 REL_TOL = 1e-9
 # R's uniroot default tolerance, .Machine$double.eps^0.25: fisher.test's
 # estimate and interval are only that close to the root on uniroot's own
@@ -37,41 +32,14 @@ UNIROOT_TOL = 2.220446049250313e-16**0.25
 # live R: fixed scripts, inputs passed as a CSV file, output read back as CSV
 
 
-def _rscript() -> str:
-    path = shutil.which("Rscript")
-    if path is None:
-        if os.environ.get("CROSSVAL_REQUIRE_R") == "1":
-            pytest.fail(R_MISSING)
-        pytest.skip(R_MISSING)
-    return path
-
-
 def run_r(script: str, rows: list[list[float]]) -> np.ndarray:
-    """Run ``script`` with Rscript on ``rows`` (one case per row); return its numeric rows."""
-    rscript = _rscript()
+    """``run_rows`` on cases of different lengths (each: nrow, ncol, cells), padded with 0."""
     width = max(len(r) for r in rows)
-    padded = [list(r) + [0.0] * (width - len(r)) for r in rows]
-    with tempfile.TemporaryDirectory() as tmp:
-        data, code, out = Path(tmp, "in.csv"), Path(tmp, "run.R"), Path(tmp, "out.csv")
-        np.savetxt(data, np.asarray(padded, dtype=float), delimiter=",", fmt="%.17g")
-        code.write_text(script)
-        proc = subprocess.run(
-            [rscript, "--vanilla", str(code), str(data), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.fail(f"Rscript failed:\n{proc.stderr}")
-        return np.loadtxt(out, delimiter=",", ndmin=2)
+    return run_rows(script, [list(r) + [0.0] * (width - len(r)) for r in rows], timeout=600)
 
 
+# R code after rscript_helper.R_ROWS_PROLOGUE (``d``, ``put``).
 R_HEADER = """
-args <- commandArgs(trailingOnly = TRUE)
-d <- as.matrix(read.csv(args[1], header = FALSE))
-put <- function(res) write.table(formatC(res, digits = 17, format = "g"), args[2],
-                                 sep = ",", quote = FALSE, row.names = FALSE, col.names = FALSE)
 # a row holds nrow, ncol and the cells row by row (then padding)
 as_table <- function(r) matrix(r[3:(2 + r[1] * r[2])], nrow = r[1], byrow = TRUE)
 warned <- function(expr) {

@@ -8,12 +8,8 @@ and live R ``fisher.test``.
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-import tempfile
 import time
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +20,7 @@ from crossval.stats import contingency, fisher_network
 from crossval.stats.contingency import fisher_exact
 from crossval.stats.fisher_network import FISHER_MAX_WORK, fisher_rxc_pvalue
 from fisher_enumeration import fisher_rxc_pvalue_enumerated
+from rscript_helper import run_rows
 
 # R's FEXACT tolerance: a table counts when P <= P(observed) * exp(TOL).
 TOL_FACTOR = Fraction(1_000_000_345_254, 10**12)  # exp(3.45254e-7) to 13 digits
@@ -314,37 +311,12 @@ def test_fisher_exact_reads_the_limit_at_call_time(monkeypatch: pytest.MonkeyPat
 # ---------------------------------------------------------------------------
 # live R: fisher.test(table, workspace = 2e8); tables passed as data
 
-def run_r(script: str, data: np.ndarray) -> str:
-    """Run ``script`` with Rscript on integer ``data``; return what the script wrote.
-
-    The script reads the CSV named by its first argument and writes to the
-    file named by its second.
-    """
-    rscript = shutil.which("Rscript")
-    assert rscript is not None  # the r marker skips (or fails) without it
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out, code = Path(tmp, "data.csv"), Path(tmp, "out.txt"), Path(tmp, "run.R")
-        np.savetxt(src, data, delimiter=",", fmt="%d")
-        code.write_text(script)
-        proc = subprocess.run(
-            [rscript, "--vanilla", str(code), str(src), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return out.read_text()
-
-
 R_SCRIPT = """
-args <- commandArgs(trailingOnly = TRUE)
-d <- as.matrix(read.csv(args[1], header = FALSE))
 p <- apply(d, 1, function(r) {
   tab <- matrix(r[3:(2 + r[1] * r[2])], nrow = r[1], byrow = TRUE)
   fisher.test(tab, workspace = 2e8)$p.value
 })
-writeLines(formatC(p, digits = 17, format = "g"), args[2])
+put(p)
 """
 
 R_TABLES = [
@@ -376,8 +348,8 @@ R_TABLES = [
 def test_matches_r() -> None:
     width = max(2 + len(t) * len(t[0]) for t in R_TABLES)
     rows = [[len(t), len(t[0]), *(v for row in t for v in row)] for t in R_TABLES]
-    data = np.array([r + [0] * (width - len(r)) for r in rows], dtype=np.int64)
-    expected = [float(v) for v in run_r(R_SCRIPT, data).split()]
+    data = [r + [0] * (width - len(r)) for r in rows]
+    expected = run_rows(R_SCRIPT, data, timeout=600)[:, 0].tolist()
     for table, ref in zip(R_TABLES, expected, strict=True):
         ours = fisher_exact(table).p_value
         # FEXACT merges past path lengths equal within its TOL and sums in
@@ -447,11 +419,8 @@ def test_simulate_needs_two_nonempty_rows_and_columns() -> None:
 
 
 R_SIM = """
-args <- commandArgs(trailingOnly = TRUE)
-tab <- as.matrix(read.csv(args[1], header = FALSE))
 set.seed(20261125)
-p <- fisher.test(tab, simulate.p.value = TRUE, B = 1e5)$p.value
-writeLines(formatC(p, digits = 17, format = "g"), args[2])
+put(fisher.test(d, simulate.p.value = TRUE, B = 1e5)$p.value)
 """
 
 
@@ -460,6 +429,6 @@ def test_simulated_p_matches_r_within_monte_carlo_error() -> None:
     # 5 x 3 with N = 1000 spread over every cell: too large for the exact
     # path here and for R's FEXACT; both simulate with 1e5 tables.
     table = [[120, 60, 20], [110, 70, 25], [90, 80, 30], [100, 65, 28], [95, 75, 32]]
-    ref = float(run_r(R_SIM, np.array(table)))
+    ref = float(run_rows(R_SIM, table, timeout=600)[0, 0])
     ours = fisher_exact(table, simulate=True, n_sim=100_000, seed=5).p_value
     assert abs(ours - ref) < 5 * math.sqrt(2 * ref * (1 - ref) / 100_000)
