@@ -218,6 +218,25 @@ def _prefix_sums(
     return shift, np.cumsum(grid, axis=1)
 
 
+def _prefix_logs(
+    weight: FloatArray,
+    past: FloatArray,
+    owner: IntArray,
+    count: IntArray,
+    shift: FloatArray,
+    prefix: FloatArray,
+) -> FloatArray:
+    """Log contribution of each partial table whose first ``count`` completions count."""
+    some = count > 0
+    out: FloatArray = (
+        np.log(weight[some])
+        + past[some]
+        + shift[owner[some]]
+        + np.log(prefix[owner[some], count[some] - 1])
+    )
+    return out
+
+
 def _settle_stage(
     states: IntArray,
     past: FloatArray,
@@ -260,13 +279,7 @@ def _settle_stage(
     limit = threshold - past
     count = _count_at_most(parent, g, seg_start, owner, limit)
     shift, prefix = _prefix_sums(parent, step + total[child_of], seg_start, seg_len)
-    some = count > 0
-    settled: FloatArray = (
-        np.log(weight[some])
-        + past[some]
-        + shift[owner[some]]
-        + np.log(prefix[owner[some], count[some] - 1])
-    )
+    settled = _prefix_logs(weight, past, owner, count, shift, prefix)
     lo = seg_start[owner] + count
     hi = seg_start[owner] + seg_len[owner] - 1
     work.spend(int(np.maximum(hi - lo + 1, 0).sum()))
@@ -305,14 +318,7 @@ def _settle_last_two(
     seg_start, seg_len = _segments(parent, uniq.shape[0])
     count = _count_at_most(parent, b, seg_start, owner, threshold - past)
     shift, prefix = _prefix_sums(parent, b, seg_start, seg_len)
-    some = count > 0
-    out: FloatArray = (
-        np.log(weight[some])
-        + past[some]
-        + shift[owner[some]]
-        + np.log(prefix[owner[some], count[some] - 1])
-    )
-    return out
+    return _prefix_logs(weight, past, owner, count, shift, prefix)
 
 
 def fisher_rxc_pvalue_enumerated(counts: IntArray) -> float:
