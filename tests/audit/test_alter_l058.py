@@ -80,6 +80,11 @@ EXPECTED_FAILURES = {
 }
 
 EXPECTED_WARNINGS = {
+    # ALTER-L001 median PFS: "9.1 months" (Introduction) against "9.2 months"
+    # (Discussion, and Methods 2.4).  9.1 stands for [9.05, 9.15], 9.2 for
+    # [9.15, 9.25]: they share only 9.15, so both are right only if the median
+    # is exactly 9.15 and the two places rounded it in opposite directions.
+    "intro-alter-l001-median",
     # 156/344 = 45.349% -> 45.3%; 45.4% only by rounding twice (45.349 -> 45.35 -> 45.4).
     "intro-reiwa-oligo",
     # PFS2 events "86 and 40" repeat the PFS event counts exactly.

@@ -84,8 +84,20 @@ def test_restatements(audit_yaml: Audit) -> None:
         + restate("edge", "pfs2-b", estimate='"19.5"')
         + restate("ci", "pfs2-b", estimate='"19.5"', ci='["18.0", "20.9"]')
         + restate("loose", "pfs2-b", estimate='"19.6"', strict="false")
+        + """
+- id: pfs2-c
+  type: median-ci
+  location: {section: Discussion}
+  estimate: "19.5"
+  ci: ["17.8", "20.7"]
+"""
+        + restate("touch", "pfs2-c", estimate='"19.4"')
     )
     assert found["edge"].status == "pass" and "boundary" in found["edge"].message
+    # "19.4" ([19.35, 19.45]) restating "19.5" ([19.45, 19.55]): both round an
+    # unknown value and share only 19.45 -> warn, whatever ``strict`` says.
+    assert found["touch"].status == "warn"
+    assert "exactly 19.45" in found["touch"].message
     assert found["ci"].status == "fail"
     assert found["ci"].expected == "19.5 (17.8–20.7)"
     assert "ci 18.0 vs 17.77" in found["ci"].message

@@ -4,6 +4,8 @@ All comparisons are between rounding intervals (see ``crossval.audit.rounding``)
 a difference a − b of printed figures can be anything in
 [a_low − b_high, a_high − b_low]; two printings of one quantity are consistent
 when their intervals share a point (so 19.45 restated as 19.5 is consistent).
+Two printings that both round an unknown value and share only an endpoint
+(9.1 and 9.2 share 9.15) agree only at the edge of rounding: a warning.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def check_restatement(claim: Claim, ctx: AuditContext) -> Finding:
     agreements: list[str] = []
     conflicts: list[str] = []
     edges: list[str] = []
+    touching: list[str] = []
     details: dict[str, Any] = {"of": target.id, "pairs": []}
     for field in RESTATABLE:
         if claim.get(field) is None:
@@ -125,16 +128,35 @@ def check_restatement(claim: Claim, ctx: AuditContext) -> Finding:
                                      "consistent": consistent})
             if not consistent:
                 conflicts.append(f"{field} {m} vs {t}")
-            elif field != "p" and (m_hi == t_lo or t_hi == m_lo
-                                   or parse_figure(t).value in (m_lo, m_hi)):
+            elif field != "p" and parse_figure(t).value in (m_lo, m_hi):
+                # The original is printed more finely and sits exactly on a
+                # rounding boundary of the restatement: either direction of
+                # rounding a known half is a convention, not an error.
                 edges.append(f"{m} restates {t} (they meet at the rounding boundary, "
                              "which crossval accepts)")
+            elif field != "p" and (m_hi == t_lo or t_hi == m_lo):
+                # Both printings round an unknown value and their intervals share
+                # one point: they agree only if that value is exactly the point
+                # and the two places rounded it in opposite directions.
+                point = m_hi if m_hi == t_lo else m_lo
+                places = max(parse_figure(m).decimals, parse_figure(t).decimals) + 1
+                touching.append(f"{m} and {t} agree only if the value is exactly "
+                                f"{fmt(point, places)} and the two printings rounded it in "
+                                "opposite directions")
             else:
                 agreements.append(f"{m} = {t}")
     where = target.describe_location()
+    same = f": {', '.join(agreements)}" if agreements else ""
+    if not conflicts and touching:
+        return ctx.finding(
+            claim, check="restatement", status="warn", reported=reported,
+            expected=f"as in {where}",
+            message=(f"Restates {target.id} ({where}) only at the edge of rounding: "
+                     f"{'; '.join(touching)}; most likely one of them is misprinted, or they "
+                     "describe different quantities."),
+            details=details)
     if not conflicts:
         edge = f" {'; '.join(edges)}." if edges else ""
-        same = f": {', '.join(agreements)}" if agreements else ""
         return ctx.finding(
             claim, check="restatement", status="pass", reported=reported,
             expected=f"as in {where}",
