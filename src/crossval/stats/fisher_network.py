@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +36,7 @@ __all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+_Item = TypeVar("_Item", bound=np.generic)
 
 #: Work limit of one exact r x c p-value, in units of about 2-3 ns (an arc
 #: generated and settled is charged 20 units per column, an open pair 10 and
@@ -109,8 +111,7 @@ def _ragged(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
     """All integers lo[i]..hi[i] (inclusive), concatenated, with the owner i of each."""
     lengths = np.maximum(hi - lo + 1, 0)
     owner = np.repeat(np.arange(lo.size), lengths)
-    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    values: IntArray = np.repeat(lo, lengths) + offsets
+    values: IntArray = np.arange(owner.size) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
     return values, owner
 
 
@@ -142,6 +143,51 @@ def _splits(
         left = [col[idx] for col in left] + [caps[j][owner] - v]
     left.append(caps[c - 1][owner] - rem)
     return owner, step - lf[rem], np.stack(left)
+
+
+@dataclass
+class _Splits3:
+    """Every split (xa, xb, xd) of a total into three cells under caps (a, b, d) of each node.
+
+    Splits come in runs of equal ``xa`` (``row``: each split's run), the runs
+    grouped by node (``node``: each run's, ascending); within a run ``xb``
+    rises from ``lo_b`` to ``hi_b`` and ``xd = rem - xb``.
+    """
+
+    node: IntArray
+    xa: IntArray
+    rem: IntArray
+    lo_b: IntArray
+    hi_b: IntArray
+    row: IntArray
+    xb: IntArray
+
+    @classmethod
+    def of(cls, nodes: IntArray, total: int, work: _Work, unit: int) -> _Splits3:
+        """The splits of ``total`` for each node (``nodes``: 3 x nodes); ``unit`` charged each."""
+        a, b, d = nodes
+        # every node holds at least ``total``, so each has a run and each run a split
+        xa, node = _ragged(np.maximum(0, total - b - d), np.minimum(a, total))
+        rem = total - xa
+        lo_b = np.maximum(0, rem - d[node])
+        hi_b = np.minimum(b[node], rem)
+        count = int((hi_b - lo_b + 1).sum())
+        work.spend(count * unit + 8 * xa.size, count)
+        xb, row = _ragged(lo_b, hi_b)
+        return cls(node, xa, rem, lo_b, hi_b, row, xb)
+
+    def per_node(self, n_nodes: int) -> IntArray:
+        """How many splits each node has."""
+        out: IntArray = np.bincount(
+            self.node, self.hi_b - self.lo_b + 1, minlength=n_nodes
+        ).astype(np.int64)
+        return out
+
+    def step(self, lf: FloatArray) -> FloatArray:
+        """-sum(log(x!)) of each split, summed in the order of ``_splits``."""
+        out: FloatArray = (-lf[self.xa])[self.row] - lf[self.xb]
+        out -= lf[self.rem[self.row] - self.xb]
+        return out
 
 
 def _sorted_desc(cols: IntArray) -> IntArray:
@@ -309,12 +355,12 @@ class _Arcs:
     """
 
     def __init__(
-        self, parent: IntArray, n_nodes: int, g: FloatArray, h: FloatArray, m: FloatArray
+        self, length: IntArray, g: FloatArray, h: FloatArray | None, m: FloatArray
     ) -> None:
-        self.length: IntArray = np.bincount(parent, minlength=n_nodes)
+        self.length = length
         self.start: IntArray = np.cumsum(self.length) - self.length
         self.g = g
-        self.h = h
+        self.h: FloatArray = g if h is None else h  # None: given by ``settle``'s h_of
         self.m = m
 
 
@@ -422,15 +468,67 @@ class _Network:
         ent: _Entries,
         want_open: bool,
         fold: Callable[[IntArray, IntArray], _Entries] | None = None,
+        h_of: Callable[[IntArray], FloatArray] | None = None,
     ) -> _Settled:
         """Settle each entry against the arcs of its node.
 
         For an entry with ``limit = threshold - past`` an arc with ``g <=
         limit`` has all its completions counted (log mass ``m``), one with
         ``h > limit`` none, and the others are open (``fold``: see ``_Settled``).
+        ``h_of`` gives ``h`` of the arcs at given positions when ``arcs.h`` is
+        not filled in (only the arcs not counted for all entries need it).
         """
-        out = _Settled(fold=fold)
-        per_node = np.bincount(ent.owner, minlength=arcs.start.size)
+        out = _Settled()
+        n_nodes = arcs.start.size
+        per_node = np.bincount(ent.owner, minlength=n_nodes)
+        lim = self.threshold - ent.past
+        # An arc counted for the entry of its node with the lowest limit is
+        # counted for all of them, and one closed for the highest limit is
+        # closed for all: only the band between needs each entry on its own,
+        # and with large counts that is 0.3-10% of the arcs.
+        low = np.where(per_node > 0, np.inf, -np.inf)
+        high = np.full(n_nodes, -np.inf)
+        np.minimum.at(low, ent.owner, lim)
+        np.maximum.at(high, ent.owner, lim)
+        common = arcs.g <= np.repeat(low, arcs.length)
+        if common.any():
+            self.settle_common(arcs, ent, common, out)
+        rest = np.flatnonzero(~common)
+        node = np.repeat(np.arange(n_nodes), arcs.length)[rest]
+        h = arcs.h[rest] if h_of is None else h_of(rest)
+        keep = h <= high[node]
+        band = rest[keep]
+        length = np.bincount(node[keep], minlength=n_nodes)
+        inner = _Arcs(length, arcs.g[band], h[keep], arcs.m[band])
+        if fold is not None:
+            out.fold = lambda items, pos: fold(items, band[pos])
+        self.settle_band(inner, ent, per_node, want_open, out)
+        out.arcs = [band[pos] for pos in out.arcs]
+        return out
+
+    def settle_common(
+        self, arcs: _Arcs, ent: _Entries, common: NDArray[np.bool_], out: _Settled
+    ) -> None:
+        """Count for every entry the arcs of its node marked ``common``."""
+        n_nodes = arcs.start.size
+        shift = np.zeros(n_nodes)
+        sums = np.zeros(n_nodes)
+        nonempty = arcs.length > 0
+        mass = np.where(common, arcs.m, -np.inf)
+        top = np.maximum.reduceat(mass, arcs.start[nonempty])
+        shift[nonempty] = np.where(np.isfinite(top), top, 0.0)
+        mass -= np.repeat(shift, arcs.length)
+        sums[nonempty] = np.add.reduceat(np.exp(mass, out=mass), arcs.start[nonempty])
+        # masses more than 1e308 times below the node's largest sum to 0:
+        # their share of a probability is below 1e-308
+        e = np.flatnonzero(sums[ent.owner] > 0)
+        u = ent.owner[e]
+        out.pieces.append(np.log(ent.weight[e]) + ent.past[e] + shift[u] + np.log(sums[u]))
+
+    def settle_band(
+        self, arcs: _Arcs, ent: _Entries, per_node: IntArray, want_open: bool, out: _Settled
+    ) -> None:
+        """``settle`` for the arcs that are not the same for all entries of their node."""
         # Pair by pair costs entries x arcs; sorting a node's arcs once costs
         # about 20 x arcs plus a fixed overhead worth a few thousand pairs.
         sorted_node = (per_node > 2) & (per_node * arcs.length > 4096)
@@ -444,7 +542,6 @@ class _Network:
         long_ = ~by_pairs & ~short[ent.owner]
         if long_.any():
             self.settle_sorted(arcs, ent, np.flatnonzero(long_), want_open, out)
-        return out
 
     def settle_pairs(
         self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
@@ -665,32 +762,51 @@ class _Network:
         """Fill row k: log contributions settled, and the entries left open (next nodes)."""
         lf = self.lf
         rows_left = self.rows[k + 1 :]
-        parent, step, left = _splits(
-            nodes, int(self.rows[k]), lf, self.work, _STAGE_UNIT * nodes.shape[0]
-        )
-        children, child_of = self.canonical(left)
+        # Each arc leads to a cell (``cell``), each cell to a child (cells
+        # ``cells`` to children ``child_of_cell``); per-child values are
+        # spread over the cells once and read per arc.
+        if nodes.shape[0] == 3 and self.key_space <= _DENSE_KEYS:
+            length, step, children, cell, cells, child_of_cell = self.expand3(
+                nodes, int(self.rows[k])
+            )
+        else:
+            parent, step, left = _splits(
+                nodes, int(self.rows[k]), lf, self.work, _STAGE_UNIT * nodes.shape[0]
+            )
+            children, cell = self.canonical(left)
+            length = np.bincount(parent, minlength=nodes.shape[1])
+            cells = child_of_cell = np.arange(children.shape[1])
         self.work.spend(30 * children.shape[1] * (rows_left.size + children.shape[0]))
         best, worst = _path_bounds(children.T, rows_left, lf)
         # log of the summed weights of all completions of each child:
         # (sum of rows)! / (prod rows! prod columns!)
         mass = float(lf[rows_left.sum()] - lf[rows_left].sum()) - lf[children].sum(axis=0)
-        arcs = _Arcs(
-            parent,
-            nodes.shape[1],
-            step + best[child_of],
-            step + worst[child_of],
-            step + mass[child_of],
-        )
+        n_cells = int(cells[-1]) + 1 if cells.size else 0
+
+        def spread(values: NDArray[_Item]) -> NDArray[_Item]:
+            out = np.zeros(n_cells, dtype=values.dtype)
+            out[cells] = values[child_of_cell]
+            return out
+
+        best_at, worst_at, mass_at = spread(best), spread(worst), spread(mass)
+        child_at = spread(np.arange(children.shape[1]))
+        arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
+
+        def h_of(pos: IntArray) -> FloatArray:
+            h: FloatArray = step[pos] + worst_at[cell[pos]]
+            return h
 
         def fold(item: IntArray, pos: IntArray) -> _Entries:
-            return self.merge(child_of[pos], past[item] + step[pos], weight[item])
+            return self.merge(child_at[cell[pos]], past[item] + step[pos], weight[item])
 
-        out = self.settle(arcs, _Entries(owner, past, weight), want_open=True, fold=fold)
+        out = self.settle(
+            arcs, _Entries(owner, past, weight), want_open=True, fold=fold, h_of=h_of
+        )
         self.open_share = out.pairs / max(1, int(arcs.length[owner].sum()))
         pieces = out.pieces
         item = np.concatenate(out.items) if out.items else np.zeros(0, dtype=np.int64)
         pos = np.concatenate(out.arcs) if out.arcs else np.zeros(0, dtype=np.int64)
-        node, new_past, new_weight = child_of[pos], past[item] + step[pos], weight[item]
+        node, new_past, new_weight = child_at[cell[pos]], past[item] + step[pos], weight[item]
         if out.folded:
             node = np.concatenate([f.owner for f in out.folded] + [node])
             new_past = np.concatenate([f.past for f in out.folded] + [new_past])
@@ -707,6 +823,36 @@ class _Network:
         present[node] = True
         renumber = np.cumsum(present) - 1
         return pieces, children[:, present], renumber[node], new_past, new_weight
+
+    def expand3(
+        self, nodes: IntArray, total: int
+    ) -> tuple[IntArray, FloatArray, IntArray, IntArray, IntArray, IntArray]:
+        """``_splits`` and ``canonical`` for three columns with a dense key space.
+
+        Returns the arcs per node, each arc's step, the distinct children,
+        each arc's cell, the cells reached (ascending) and their children. A
+        child before sorting, (ya, yb, yd), is fixed by ya and yb (all
+        children of a stage have one sum), and ya <= cols[0], yb <= cols[1]:
+        one cell of a grid of ``key_space`` cells. The cells the arcs reach
+        are marked run by run (a run of equal xa covers an interval of
+        cells), so only cells are sorted into nodes, where
+        sorting each arc cost more than all the rest of its handling.
+        """
+        sp = _Splits3.of(nodes, total, self.work, _STAGE_UNIT * 3)
+        width = int(self.cols[1]) + 1
+        size = int(self.key_space)
+        self.work.spend(4 * size, size)
+        # cell of the arc with xb = 0 of each run; xb moves left from it
+        base = (nodes[0][sp.node] - sp.xa) * width + nodes[1][sp.node]
+        mark = np.zeros(size + 1, dtype=np.int64)
+        np.add.at(mark, base - sp.hi_b, 1)
+        np.add.at(mark, base - sp.lo_b + 1, -1)
+        cells = np.flatnonzero(np.cumsum(mark[:-1]) > 0)
+        ya, yb = np.divmod(cells, width)
+        yd = int(nodes[:, 0].sum()) - total - ya - yb
+        children, child_of_cell = self.canonical(np.stack((ya, yb, yd)))
+        cell: IntArray = base[sp.row] - sp.xb
+        return sp.per_node(nodes.shape[1]), sp.step(self.lf), children, cell, cells, child_of_cell
 
     def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
@@ -772,10 +918,22 @@ class _Network:
             renumber = np.cumsum(present) - 1
             nodes, owner = nodes[:, present], renumber[owner[keep]]
             past, weight = past[keep], weight[keep]
-            parent, b, other = _splits(nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0])
-            for row in other:
-                b -= lf[row]
-            arcs = _Arcs(parent, nodes.shape[1], b, b, b)
+            if nodes.shape[0] == 3:
+                sp = _Splits3.of(nodes, small, self.work, _LIST_UNIT * 3)
+                b = sp.step(lf)
+                # what is left, subtracted in the order of the general case
+                b -= lf[nodes[0][sp.node] - sp.xa][sp.row]
+                b -= lf[nodes[1][sp.node][sp.row] - sp.xb]
+                b -= lf[nodes[2][sp.node][sp.row] - (sp.rem[sp.row] - sp.xb)]
+                length = sp.per_node(nodes.shape[1])
+            else:
+                parent, b, other = _splits(
+                    nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0]
+                )
+                for row in other:
+                    b -= lf[row]
+                length = np.bincount(parent, minlength=nodes.shape[1])
+            arcs = _Arcs(length, b, b, b)
             pieces += self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
         return pieces, errors
 
