@@ -12,7 +12,11 @@ table (all of its completions count; their total probability has a closed
 form) or its least probable completion is more probable (none count); only
 the rest are expanded, and partial tables with equal node and past
 probability are merged (by hashing; where they repeat, as with small counts,
-already while they are generated). The bounds on the longest and shortest
+already while they are generated). The arcs of a node that settle alike
+for all of its partial tables (most of them, with large counts) are summed
+once per node; only the band between is settled table by table. With three
+columns a stage's arcs are made and settled in chunks, their children read
+from a grid of unsorted remainders. The bounds on the longest and shortest
 remaining path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
 the last two rows are settled exactly, from sorted lists of each node's
 completions or, with three columns, from closed-form slice totals minus the
@@ -22,7 +26,7 @@ separate Monte Carlo path (R's ``simulate.p.value``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -56,6 +60,11 @@ _MERGE_RESOLUTION = 1e-10
 # it), per column.
 _STAGE_UNIT = 20
 _LIST_UNIT = 2
+# With three columns a listed completion is also summed into its node's
+# common mass at once (``settle3``), and each entry's share of that is
+# counted on its own (limits, log contributions).
+_LIST3_UNIT = 15
+_ENTRY_UNIT = 20
 # Longest arrays a step may make (of arcs, pairs or entries): bounds memory
 # to about a gigabyte.
 _MAX_ITEMS = 1 << 24
@@ -73,6 +82,11 @@ _FOLD_KEEP = 0.25
 # below _CORE_RTOL of the p-value (else they are settled from lists).
 _CORE_MIN_LIST = 2048
 _CORE_RTOL = 1e-10
+# Nodes with fewer arcs than this many per entry are not split into common
+# arcs and a band.
+_BAND_RATIO = 4
+# Arcs of three columns are made and settled about this many at a time.
+_CHUNK = 1 << 15
 # Node keys are looked up in a dense table when it has at most this many slots.
 _DENSE_KEYS = 1 << 22
 # A node with many partial tables has its arcs sorted once; nodes with at most
@@ -146,12 +160,35 @@ def _splits(
 
 
 @dataclass
-class _Splits3:
+class _Chunk:
+    """Splits of the nodes ``first:stop`` of a ``_Runs3``: each one's run (``row``, counted
+    from the chunk's first run ``run0``) and ``xb``."""
+
+    first: int
+    stop: int
+    run0: int
+    row: IntArray
+    xb: IntArray
+
+
+# A chunk's g, m, h of given arcs, and (for open pairs) steps and cells of its arcs.
+_ChunkValues = tuple[
+    FloatArray,
+    FloatArray,
+    Callable[[IntArray], FloatArray],
+    FloatArray | None,
+    IntArray | None,
+]
+
+
+@dataclass
+class _Runs3:
     """Every split (xa, xb, xd) of a total into three cells under caps (a, b, d) of each node.
 
-    Splits come in runs of equal ``xa`` (``row``: each split's run), the runs
-    grouped by node (``node``: each run's, ascending); within a run ``xb``
-    rises from ``lo_b`` to ``hi_b`` and ``xd = rem - xb``.
+    A run is the splits of one node with one ``xa``: ``xb`` rises from
+    ``lo_b`` to ``hi_b`` and ``xd = rem - xb``. Runs are grouped by node
+    (``node``: each run's, ascending). The splits themselves are made a
+    chunk of whole nodes at a time (``chunks``).
     """
 
     node: IntArray
@@ -159,35 +196,70 @@ class _Splits3:
     rem: IntArray
     lo_b: IntArray
     hi_b: IntArray
-    row: IntArray
-    xb: IntArray
+    per_node: IntArray
+    head: FloatArray
 
     @classmethod
-    def of(cls, nodes: IntArray, total: int, work: _Work, unit: int) -> _Splits3:
-        """The splits of ``total`` for each node (``nodes``: 3 x nodes); ``unit`` charged each."""
+    def of(cls, nodes: IntArray, total: int, lf: FloatArray, work: _Work) -> _Runs3:
+        """The runs of the splits of ``total`` for each node (``nodes``: 3 x nodes)."""
         a, b, d = nodes
         # every node holds at least ``total``, so each has a run and each run a split
-        xa, node = _ragged(np.maximum(0, total - b - d), np.minimum(a, total))
+        lo_a, hi_a = np.maximum(0, total - b - d), np.minimum(a, total)
+        n_runs = int((hi_a - lo_a + 1).sum())
+        work.spend(8 * n_runs, n_runs)
+        xa, node = _ragged(lo_a, hi_a)
         rem = total - xa
         lo_b = np.maximum(0, rem - d[node])
         hi_b = np.minimum(b[node], rem)
-        count = int((hi_b - lo_b + 1).sum())
-        work.spend(count * unit + 8 * xa.size, count)
-        xb, row = _ragged(lo_b, hi_b)
-        return cls(node, xa, rem, lo_b, hi_b, row, xb)
+        per_node = np.bincount(node, hi_b - lo_b + 1, minlength=a.size).astype(np.int64)
+        return cls(node, xa, rem, lo_b, hi_b, per_node, -lf[xa])
 
-    def per_node(self, n_nodes: int) -> IntArray:
-        """How many splits each node has."""
-        out: IntArray = np.bincount(
-            self.node, self.hi_b - self.lo_b + 1, minlength=n_nodes
-        ).astype(np.int64)
+    def chunks(self, work: _Work, unit: int) -> Iterator[_Chunk]:
+        """The splits, about ``_CHUNK`` at a time; ``unit`` per split is charged before the first.
+
+        Arrays of a chunk stay in cache, and freed ones of one size are
+        reused by the next chunk: with 20,000 splits per node, arrays of a
+        whole stage cost about as much in fresh pages as in arithmetic.
+        """
+        ends = np.cumsum(self.per_node)
+        run_ends = np.cumsum(np.bincount(self.node, minlength=self.per_node.size))
+        # all at once, so that a stage past the limit is refused before it
+        # starts; the band kept of the chunks may hold up to all the splits
+        work.spend(int(ends[-1]) * unit, int(ends[-1]))
+        first = 0
+        while first < ends.size:
+            done = int(ends[first - 1]) if first else 0
+            stop = max(first + 1, int(np.searchsorted(ends, done + _CHUNK, side="right")))
+            run0 = int(run_ends[first - 1]) if first else 0
+            run1 = int(run_ends[stop - 1])
+            xb, row = _ragged(self.lo_b[run0:run1], self.hi_b[run0:run1])
+            yield _Chunk(first, stop, run0, row, xb)
+            first = stop
+
+    def step(self, ch: _Chunk, lf: FloatArray) -> FloatArray:
+        """-sum(log(x!)) of each split of a chunk, summed in the order of ``_splits``."""
+        out: FloatArray = self.head[ch.run0 :][ch.row] - lf[ch.xb]
+        out -= lf[self.rem[ch.run0 :][ch.row] - ch.xb]
         return out
 
-    def step(self, lf: FloatArray) -> FloatArray:
-        """-sum(log(x!)) of each split, summed in the order of ``_splits``."""
-        out: FloatArray = (-lf[self.xa])[self.row] - lf[self.xb]
-        out -= lf[self.rem[self.row] - self.xb]
-        return out
+
+def _common_sums(
+    m: FloatArray, common: NDArray[np.bool_], length: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per node (``length`` consecutive arcs each): the largest ``m`` of its arcs marked
+    ``common`` (0 if none) and the sum of exp(m - that) over them."""
+    shift = np.zeros(length.size)
+    sums = np.zeros(length.size)
+    nonempty = length > 0
+    if not nonempty.any():
+        return shift, sums
+    starts = (np.cumsum(length) - length)[nonempty]
+    mass = np.where(common, m, -np.inf)
+    top = np.maximum.reduceat(mass, starts)
+    shift[nonempty] = np.where(np.isfinite(top), top, 0.0)
+    mass -= np.repeat(shift, length)
+    sums[nonempty] = np.add.reduceat(np.exp(mass, out=mass), starts)
+    return shift, sums
 
 
 def _sorted_desc(cols: IntArray) -> IntArray:
@@ -480,19 +552,17 @@ class _Network:
         """
         out = _Settled()
         n_nodes = arcs.start.size
-        per_node = np.bincount(ent.owner, minlength=n_nodes)
-        lim = self.threshold - ent.past
-        # An arc counted for the entry of its node with the lowest limit is
-        # counted for all of them, and one closed for the highest limit is
-        # closed for all: only the band between needs each entry on its own,
-        # and with large counts that is 0.3-10% of the arcs.
-        low = np.where(per_node > 0, np.inf, -np.inf)
-        high = np.full(n_nodes, -np.inf)
-        np.minimum.at(low, ent.owner, lim)
-        np.maximum.at(high, ent.owner, lim)
+        per_node, low, high = self.limits(ent, n_nodes)
+        low[arcs.length < _BAND_RATIO * per_node] = -np.inf
+        if np.isneginf(low).all():
+            if h_of is not None:
+                arcs = _Arcs(arcs.length, arcs.g, h_of(np.arange(arcs.g.size)), arcs.m)
+            out.fold = fold
+            self.settle_band(arcs, ent, per_node, want_open, out)
+            return out
         common = arcs.g <= np.repeat(low, arcs.length)
-        if common.any():
-            self.settle_common(arcs, ent, common, out)
+        shift, sums = _common_sums(arcs.m, common, arcs.length)
+        self.count_common(ent, shift, sums, out)
         rest = np.flatnonzero(~common)
         node = np.repeat(np.arange(n_nodes), arcs.length)[rest]
         h = arcs.h[rest] if h_of is None else h_of(rest)
@@ -506,19 +576,27 @@ class _Network:
         out.arcs = [band[pos] for pos in out.arcs]
         return out
 
-    def settle_common(
-        self, arcs: _Arcs, ent: _Entries, common: NDArray[np.bool_], out: _Settled
+    def limits(self, ent: _Entries, n_nodes: int) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Entries per node, and the lowest and highest limit of each node's entries.
+
+        An arc counted for the entry of its node with the lowest limit is
+        counted for all of them, and one closed for the highest limit is
+        closed for all: only the band between needs each entry on its own,
+        and with large counts that is 0.3-10% of the arcs.
+        """
+        self.work.spend(_ENTRY_UNIT * ent.owner.size, ent.owner.size)
+        per_node = np.bincount(ent.owner, minlength=n_nodes)
+        lim = self.threshold - ent.past
+        low = np.where(per_node > 0, np.inf, -np.inf)
+        high = np.full(n_nodes, -np.inf)
+        np.minimum.at(low, ent.owner, lim)
+        np.maximum.at(high, ent.owner, lim)
+        return per_node, low, high
+
+    def count_common(
+        self, ent: _Entries, shift: FloatArray, sums: FloatArray, out: _Settled
     ) -> None:
-        """Count for every entry the arcs of its node marked ``common``."""
-        n_nodes = arcs.start.size
-        shift = np.zeros(n_nodes)
-        sums = np.zeros(n_nodes)
-        nonempty = arcs.length > 0
-        mass = np.where(common, arcs.m, -np.inf)
-        top = np.maximum.reduceat(mass, arcs.start[nonempty])
-        shift[nonempty] = np.where(np.isfinite(top), top, 0.0)
-        mass -= np.repeat(shift, arcs.length)
-        sums[nonempty] = np.add.reduceat(np.exp(mass, out=mass), arcs.start[nonempty])
+        """Log contributions of the arcs counted for all entries of their node."""
         # masses more than 1e308 times below the node's largest sum to 0:
         # their share of a probability is below 1e-308
         e = np.flatnonzero(sums[ent.owner] > 0)
@@ -762,17 +840,18 @@ class _Network:
         """Fill row k: log contributions settled, and the entries left open (next nodes)."""
         lf = self.lf
         rows_left = self.rows[k + 1 :]
-        # Each arc leads to a cell (``cell``), each cell to a child (cells
-        # ``cells`` to children ``child_of_cell``); per-child values are
-        # spread over the cells once and read per arc.
+        total = int(self.rows[k])
+        ent = _Entries(owner, past, weight)
+        # Each arc leads to a cell, each cell to a child (cells ``cells`` to
+        # children ``child_of_cell``); per-child values are spread over the
+        # cells once and read per arc.
+        runs: _Runs3 | None = None
         if nodes.shape[0] == 3 and self.key_space <= _DENSE_KEYS:
-            length, step, children, cell, cells, child_of_cell = self.expand3(
-                nodes, int(self.rows[k])
-            )
+            runs = _Runs3.of(nodes, total, lf, self.work)
+            length = runs.per_node
+            children, base, cells, child_of_cell = self.children3(nodes, total, runs)
         else:
-            parent, step, left = _splits(
-                nodes, int(self.rows[k]), lf, self.work, _STAGE_UNIT * nodes.shape[0]
-            )
+            parent, step, left = _splits(nodes, total, lf, self.work, _STAGE_UNIT * nodes.shape[0])
             children, cell = self.canonical(left)
             length = np.bincount(parent, minlength=nodes.shape[1])
             cells = child_of_cell = np.arange(children.shape[1])
@@ -790,19 +869,36 @@ class _Network:
 
         best_at, worst_at, mass_at = spread(best), spread(worst), spread(mass)
         child_at = spread(np.arange(children.shape[1]))
-        arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
 
-        def h_of(pos: IntArray) -> FloatArray:
-            h: FloatArray = step[pos] + worst_at[cell[pos]]
-            return h
+        def fold_of(step: FloatArray, cell: IntArray) -> Callable[[IntArray, IntArray], _Entries]:
+            def fold(item: IntArray, pos: IntArray) -> _Entries:
+                return self.merge(child_at[cell[pos]], past[item] + step[pos], weight[item])
 
-        def fold(item: IntArray, pos: IntArray) -> _Entries:
-            return self.merge(child_at[cell[pos]], past[item] + step[pos], weight[item])
+            return fold
 
-        out = self.settle(
-            arcs, _Entries(owner, past, weight), want_open=True, fold=fold, h_of=h_of
-        )
-        self.open_share = out.pairs / max(1, int(arcs.length[owner].sum()))
+        if runs is not None:
+            sp = runs
+
+            def values(ch: _Chunk) -> _ChunkValues:
+                step = sp.step(ch, lf)
+                cell: IntArray = base[ch.run0 :][ch.row] - ch.xb
+
+                def h_of(rest: IntArray) -> FloatArray:
+                    h: FloatArray = step[rest] + worst_at[cell[rest]]
+                    return h
+
+                return step + best_at[cell], step + mass_at[cell], h_of, step, cell
+
+            out, step, cell = self.settle3(runs, ent, _STAGE_UNIT * 3, values, fold_of)
+        else:
+            arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
+
+            def h_of(pos: IntArray) -> FloatArray:
+                h: FloatArray = step[pos] + worst_at[cell[pos]]
+                return h
+
+            out = self.settle(arcs, ent, want_open=True, fold=fold_of(step, cell), h_of=h_of)
+        self.open_share = out.pairs / max(1, int(length[owner].sum()))
         pieces = out.pieces
         item = np.concatenate(out.items) if out.items else np.zeros(0, dtype=np.int64)
         pos = np.concatenate(out.arcs) if out.arcs else np.zeros(0, dtype=np.int64)
@@ -824,35 +920,86 @@ class _Network:
         renumber = np.cumsum(present) - 1
         return pieces, children[:, present], renumber[node], new_past, new_weight
 
-    def expand3(
-        self, nodes: IntArray, total: int
-    ) -> tuple[IntArray, FloatArray, IntArray, IntArray, IntArray, IntArray]:
-        """``_splits`` and ``canonical`` for three columns with a dense key space.
+    def children3(
+        self, nodes: IntArray, total: int, runs: _Runs3
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """``canonical`` for three columns with a dense key space, without sorting each arc.
 
-        Returns the arcs per node, each arc's step, the distinct children,
-        each arc's cell, the cells reached (ascending) and their children. A
-        child before sorting, (ya, yb, yd), is fixed by ya and yb (all
+        A child before sorting, (ya, yb, yd), is fixed by ya and yb (all
         children of a stage have one sum), and ya <= cols[0], yb <= cols[1]:
-        one cell of a grid of ``key_space`` cells. The cells the arcs reach
-        are marked run by run (a run of equal xa covers an interval of
-        cells), so only cells are sorted into nodes, where
-        sorting each arc cost more than all the rest of its handling.
+        one cell of a grid of ``key_space`` cells. A run covers an interval
+        of cells, so the cells reached are marked run by run and only they
+        are sorted into nodes. Returns the distinct children, the cell of
+        each run's arc with xb = 0 (the arc with xb has cell ``base - xb``),
+        the cells reached (ascending) and their children.
         """
-        sp = _Splits3.of(nodes, total, self.work, _STAGE_UNIT * 3)
         width = int(self.cols[1]) + 1
         size = int(self.key_space)
         self.work.spend(4 * size, size)
-        # cell of the arc with xb = 0 of each run; xb moves left from it
-        base = (nodes[0][sp.node] - sp.xa) * width + nodes[1][sp.node]
+        base: IntArray = (nodes[0][runs.node] - runs.xa) * width + nodes[1][runs.node]
         mark = np.zeros(size + 1, dtype=np.int64)
-        np.add.at(mark, base - sp.hi_b, 1)
-        np.add.at(mark, base - sp.lo_b + 1, -1)
+        np.add.at(mark, base - runs.hi_b, 1)
+        np.add.at(mark, base - runs.lo_b + 1, -1)
         cells = np.flatnonzero(np.cumsum(mark[:-1]) > 0)
         ya, yb = np.divmod(cells, width)
         yd = int(nodes[:, 0].sum()) - total - ya - yb
         children, child_of_cell = self.canonical(np.stack((ya, yb, yd)))
-        cell: IntArray = base[sp.row] - sp.xb
-        return sp.per_node(nodes.shape[1]), sp.step(self.lf), children, cell, cells, child_of_cell
+        return children, base, cells, child_of_cell
+
+    def settle3(
+        self,
+        runs: _Runs3,
+        ent: _Entries,
+        unit: int,
+        values: Callable[[_Chunk], _ChunkValues],
+        fold_of: Callable[[FloatArray, IntArray], Callable[[IntArray, IntArray], _Entries]]
+        | None,
+    ) -> tuple[_Settled, FloatArray, IntArray]:
+        """``settle`` for the arcs of ``runs``, made chunk by chunk and never all held.
+
+        ``values`` gives a chunk's g, m, h of some of its arcs, and (with
+        ``fold_of``, for open pairs) its steps and cells. Each chunk's arcs
+        counted for all entries of their node are summed at once and only the
+        band is kept; returns the settled band and the band's steps and cells
+        (positions of open pairs are the band's).
+        """
+        n_nodes = runs.per_node.size
+        per_node, low, high = self.limits(ent, n_nodes)
+        # A node with few arcs per entry is settled entry by entry whole:
+        # splitting off its common arcs would save less than it costs.
+        low[runs.per_node < _BAND_RATIO * per_node] = -np.inf
+        shift = np.zeros(n_nodes)
+        sums = np.zeros(n_nodes)
+        parts: list[tuple[IntArray, FloatArray, FloatArray, FloatArray]] = []
+        extra: list[tuple[FloatArray, IntArray]] = []
+        for ch in runs.chunks(self.work, unit):
+            g, m, h_of, step, cell = values(ch)
+            length = runs.per_node[ch.first : ch.stop]
+            common = g <= np.repeat(low[ch.first : ch.stop], length)
+            shift[ch.first : ch.stop], sums[ch.first : ch.stop] = _common_sums(m, common, length)
+            rest = np.flatnonzero(~common)
+            node = runs.node[ch.run0 :][ch.row[rest]]
+            h = h_of(rest)
+            keep = h <= high[node]
+            band = rest[keep]
+            parts.append((node[keep], g[band], h[keep], m[band]))
+            if step is not None and cell is not None:
+                extra.append((step[band], cell[band]))
+        out = _Settled()
+        self.count_common(ent, shift, sums, out)
+        node = np.concatenate([x[0] for x in parts])
+        arcs = _Arcs(
+            np.bincount(node, minlength=n_nodes),
+            np.concatenate([x[1] for x in parts]),
+            np.concatenate([x[2] for x in parts]),
+            np.concatenate([x[3] for x in parts]),
+        )
+        step_band = np.concatenate([x[0] for x in extra]) if extra else np.zeros(0)
+        cell_band = np.concatenate([x[1] for x in extra]) if extra else node[:0]
+        if fold_of is not None:
+            out.fold = fold_of(step_band, cell_band)
+        self.settle_band(arcs, ent, per_node, fold_of is not None, out)
+        return out, step_band, cell_band
 
     def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
@@ -918,23 +1065,34 @@ class _Network:
             renumber = np.cumsum(present) - 1
             nodes, owner = nodes[:, present], renumber[owner[keep]]
             past, weight = past[keep], weight[keep]
+            ent = _Entries(owner, past, weight)
             if nodes.shape[0] == 3:
-                sp = _Splits3.of(nodes, small, self.work, _LIST_UNIT * 3)
-                b = sp.step(lf)
-                # what is left, subtracted in the order of the general case
-                b -= lf[nodes[0][sp.node] - sp.xa][sp.row]
-                b -= lf[nodes[1][sp.node][sp.row] - sp.xb]
-                b -= lf[nodes[2][sp.node][sp.row] - (sp.rem[sp.row] - sp.xb)]
-                length = sp.per_node(nodes.shape[1])
+                runs = _Runs3.of(nodes, small, lf, self.work)
+                lf_a = lf[nodes[0][runs.node] - runs.xa]
+                cap_b, cap_d = nodes[1][runs.node], nodes[2][runs.node]
+
+                def values(ch: _Chunk) -> _ChunkValues:
+                    b = runs.step(ch, lf)
+                    row = ch.row
+                    # what is left, subtracted in the order of the general case
+                    b -= lf_a[ch.run0 :][row]
+                    b -= lf[cap_b[ch.run0 :][row] - ch.xb]
+                    b -= lf[cap_d[ch.run0 :][row] - runs.rem[ch.run0 :][row] + ch.xb]
+
+                    def h_of(rest: IntArray) -> FloatArray:
+                        return b[rest]
+
+                    return b, b, h_of, None, None
+
+                pieces += self.settle3(runs, ent, _LIST3_UNIT, values, None)[0].pieces
             else:
                 parent, b, other = _splits(
                     nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0]
                 )
                 for row in other:
                     b -= lf[row]
-                length = np.bincount(parent, minlength=nodes.shape[1])
-            arcs = _Arcs(length, b, b, b)
-            pieces += self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
+                arcs = _Arcs(np.bincount(parent, minlength=nodes.shape[1]), b, b, b)
+                pieces += self.settle(arcs, ent, want_open=False).pieces
         return pieces, errors
 
     def core_plan(self, nodes: IntArray, owner: IntArray) -> tuple[NDArray[np.bool_], float]:
