@@ -16,7 +16,11 @@ already while they are generated). The arcs of a node that settle alike
 for all of its partial tables (most of them, with large counts) are summed
 once per node; only the band between is settled table by table. With three
 columns a stage's arcs are made and settled in chunks, their children read
-from a grid of unsorted remainders. The bounds on the longest and shortest
+from a grid of unsorted remainders, and of each run of arcs (the first cell
+fixed) only the interval where a completion could be more probable than the
+observed table is made: the rest counts for every partial table at the node
+and is the run's closed-form total minus that interval (``fisher_slices``).
+The bounds on the longest and shortest
 remaining path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
 the last two rows are settled exactly, from sorted lists of each node's
 completions or, with three columns, from closed-form slice totals minus the
@@ -35,6 +39,13 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crossval.errors import InputError
+from crossval.stats.fisher_slices import (
+    above_interval,
+    dual_bound,
+    node_log_totals,
+    refine_mode,
+    run_log_totals,
+)
 
 __all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
 
@@ -87,6 +98,11 @@ _CORE_RTOL = 1e-10
 _BAND_RATIO = 4
 # Arcs of three columns are made and settled about this many at a time.
 _CHUNK = 1 << 15
+# A three-column step with at least this many arcs lists only the arcs of
+# each run that a completion more probable than the observed table could
+# pass through, and takes the rest from closed-form run totals (smaller
+# steps are cheap to list whole).
+_NARROW_MIN_ARCS = 1 << 12
 # Node keys are looked up in a dense table when it has at most this many slots.
 _DENSE_KEYS = 1 << 22
 # A node with many partial tables has its arcs sorted once; nodes with at most
@@ -236,11 +252,35 @@ class _Runs3:
             yield _Chunk(first, stop, run0, row, xb)
             first = stop
 
+    def narrowed(self, lo_b: IntArray, hi_b: IntArray) -> _Runs3:
+        """The same runs cut to lo_b..hi_b (empty where hi_b < lo_b)."""
+        hi_b = np.maximum(hi_b, lo_b - 1)
+        per_node = np.bincount(self.node, hi_b - lo_b + 1, minlength=self.per_node.size)
+        return _Runs3(
+            self.node, self.xa, self.rem, lo_b, hi_b, per_node.astype(np.int64), self.head
+        )
+
     def step(self, ch: _Chunk, lf: FloatArray) -> FloatArray:
         """-sum(log(x!)) of each split of a chunk, summed in the order of ``_splits``."""
         out: FloatArray = self.head[ch.run0 :][ch.row] - lf[ch.xb]
         out -= lf[self.rem[ch.run0 :][ch.row] - ch.xb]
         return out
+
+
+@dataclass
+class _Outside:
+    """What narrowed runs (``_Runs3.narrowed``) left out, counted for every entry of its node.
+
+    ``scale``: log of each node's total over all its runs (the scale of the
+    sums); ``run_log``: log total of each run; ``full``: the run is listed
+    whole; ``partial``: listed in part, at most half of its total (what it
+    leaves out is its total minus what is listed).
+    """
+
+    scale: FloatArray
+    run_log: FloatArray
+    full: NDArray[np.bool_]
+    partial: NDArray[np.bool_]
 
 
 def _common_sums(
@@ -849,6 +889,10 @@ class _Network:
         if nodes.shape[0] == 3 and self.key_space <= _DENSE_KEYS:
             runs = _Runs3.of(nodes, total, lf, self.work)
             length = runs.per_node
+            limits = self.band_limits(ent, length)
+            outside = None
+            if length.sum() >= _NARROW_MIN_ARCS:
+                runs, outside = self.narrow_stage(k, nodes, runs, limits[1])
             children, base, cells, child_of_cell = self.children3(nodes, total, runs)
         else:
             parent, step, left = _splits(nodes, total, lf, self.work, _STAGE_UNIT * nodes.shape[0])
@@ -889,7 +933,9 @@ class _Network:
 
                 return step + best_at[cell], step + mass_at[cell], h_of, step, cell
 
-            out, step, cell = self.settle3(runs, ent, _STAGE_UNIT * 3, values, fold_of)
+            out, step, cell = self.settle3(
+                runs, ent, _STAGE_UNIT * 3, values, fold_of, limits, outside
+            )
         else:
             arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
 
@@ -954,20 +1000,21 @@ class _Network:
         values: Callable[[_Chunk], _ChunkValues],
         fold_of: Callable[[FloatArray, IntArray], Callable[[IntArray, IntArray], _Entries]]
         | None,
+        limits: tuple[IntArray, FloatArray, FloatArray],
+        outside: _Outside | None,
     ) -> tuple[_Settled, FloatArray, IntArray]:
         """``settle`` for the arcs of ``runs``, made chunk by chunk and never all held.
 
         ``values`` gives a chunk's g, m, h of some of its arcs, and (with
-        ``fold_of``, for open pairs) its steps and cells. Each chunk's arcs
-        counted for all entries of their node are summed at once and only the
-        band is kept; returns the settled band and the band's steps and cells
-        (positions of open pairs are the band's).
+        ``fold_of``, for open pairs) its steps and cells; ``limits`` are
+        ``band_limits``. Each chunk's arcs counted for all entries of their
+        node are summed at once and only the band is kept; with ``outside``
+        the runs are narrowed and what they leave out is added to those sums.
+        Returns the settled band and the band's steps and cells (positions
+        of open pairs are the band's).
         """
         n_nodes = runs.per_node.size
-        per_node, low, high = self.limits(ent, n_nodes)
-        # A node with few arcs per entry is settled entry by entry whole:
-        # splitting off its common arcs would save less than it costs.
-        low[runs.per_node < _BAND_RATIO * per_node] = -np.inf
+        per_node, low, high = limits
         shift = np.zeros(n_nodes)
         sums = np.zeros(n_nodes)
         parts: list[tuple[IntArray, FloatArray, FloatArray, FloatArray]] = []
@@ -976,7 +1023,15 @@ class _Network:
             g, m, h_of, step, cell = values(ch)
             length = runs.per_node[ch.first : ch.stop]
             common = g <= np.repeat(low[ch.first : ch.stop], length)
-            shift[ch.first : ch.stop], sums[ch.first : ch.stop] = _common_sums(m, common, length)
+            if outside is None:
+                shift[ch.first : ch.stop], sums[ch.first : ch.stop] = _common_sums(
+                    m, common, length
+                )
+            else:
+                at = runs.node[ch.run0 :][ch.row]
+                e = np.exp(m - outside.scale[at])
+                listed = np.where(outside.partial[ch.run0 :][ch.row], e, 0.0)
+                sums += np.bincount(at, np.where(common, e, 0.0) - listed, minlength=n_nodes)
             rest = np.flatnonzero(~common)
             node = runs.node[ch.run0 :][ch.row[rest]]
             h = h_of(rest)
@@ -986,6 +1041,11 @@ class _Network:
             if step is not None and cell is not None:
                 extra.append((step[band], cell[band]))
         out = _Settled()
+        if outside is not None:
+            shift = outside.scale
+            left_out = np.where(outside.full, 0.0, np.exp(outside.run_log - shift[runs.node]))
+            sums += np.bincount(runs.node, left_out, minlength=n_nodes)
+            np.maximum(sums, 0.0, out=sums)
         self.count_common(ent, shift, sums, out)
         node = np.concatenate([x[0] for x in parts])
         arcs = _Arcs(
@@ -1000,6 +1060,120 @@ class _Network:
             out.fold = fold_of(step_band, cell_band)
         self.settle_band(arcs, ent, per_node, fold_of is not None, out)
         return out, step_band, cell_band
+
+    def band_limits(
+        self, ent: _Entries, splits: IntArray
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """``limits``, with no common part (lowest limit -inf) for nodes with few splits per entry.
+
+        Such a node is settled entry by entry whole: splitting off its common
+        arcs would save less than it costs.
+        """
+        per_node, low, high = self.limits(ent, splits.size)
+        low[splits < _BAND_RATIO * per_node] = -np.inf
+        return per_node, low, high
+
+    def narrow_stage(
+        self, k: int, nodes: IntArray, runs: _Runs3, low: FloatArray
+    ) -> tuple[_Runs3, _Outside]:
+        """``narrow3`` for filling row k, bounding each arc's best completion by ``dual_bound``."""
+        lf = self.lf
+        rows_left = self.rows[k + 1 :]
+        n_left = int(rows_left.sum())
+        total = int(self.rows[k])
+        const, v = dual_bound(nodes, rows_left, lf, n_left / (n_left + total))
+        nd, xa, rem = runs.node, runs.xa, runs.rem
+        # the bound at child (A - xa, B - xb, D - rem + xb), plus the arc's own weight
+        slope = (v[1] - v[2])[nd]
+        run_c = (
+            const[nd]
+            - lf[xa]
+            - v[0][nd] * (nodes[0][nd] - xa)
+            - v[1][nd] * nodes[1][nd]
+            - v[2][nd] * (nodes[2][nd] - rem)
+        )
+
+        def best(xb: IntArray, at: IntArray) -> FloatArray:
+            out: FloatArray = run_c[at] - lf[xb] - lf[rem[at] - xb] + slope[at] * xb
+            return out
+
+        # best is C(rem, xb) exp(slope xb) up to a factor: a binomial's mode
+        mode = np.floor((rem + 1) / (1.0 + np.exp(-slope))).astype(np.int64)
+        mass_const = float(lf[n_left] - lf[rows_left].sum())
+        return self.narrow3(nodes, total, runs, low, best, mode, mass_const)
+
+    def narrow3(
+        self,
+        nodes: IntArray,
+        total: int,
+        runs: _Runs3,
+        low: FloatArray,
+        best: Callable[[IntArray, IntArray], FloatArray],
+        mode: IntArray,
+        const: float,
+    ) -> tuple[_Runs3, _Outside]:
+        """Each run of a node with a common part, cut to where a completion may not count.
+
+        ``best(xb, runs)`` bounds the log weight of the most probable
+        completion through the split with ``xb`` of each run and is concave
+        in xb, largest at ``mode`` or a neighbour of it; where it is at most
+        the node's lowest limit every completion
+        counts for every entry. Those splits are not listed: their total is
+        the run's closed-form total (times exp(const)) minus what is listed.
+        """
+        lf = self.lf
+        node, lo, hi = runs.node, runs.lo_b, runs.hi_b
+        new_lo, new_hi = lo.copy(), hi.copy()
+        sel = np.flatnonzero(np.isfinite(low)[node])
+        if sel.size:
+            # two bisections over each run's length, a few gathers per step
+            self.work.spend(20 * sel.size * (total.bit_length() + 2), sel.size)
+
+            def best_sel(xb: IntArray, at: IntArray) -> FloatArray:
+                return best(xb, sel[at])
+
+            lo_s, hi_s = lo[sel], hi[sel]
+            top = refine_mode(best_sel, mode[sel], lo_s, hi_s)
+            lim = low[node[sel]]
+            # a margin far above the rounding of the bound: a wider cut only lists more
+            lim = lim - 1e-9 * (1.0 + np.abs(lim))
+            cut, first, last = above_interval(best_sel, lo_s, top, hi_s, lim)
+            new_hi[sel] = lo_s - 1
+            new_lo[sel[cut]] = first
+            new_hi[sel[cut]] = last
+            self.keep_subtraction_stable(nodes, runs, new_lo, new_hi)
+        full = (new_lo == lo) & (new_hi == hi)
+        partial = ~full & (new_hi >= new_lo)
+        a, b, d = nodes
+        scale = const + node_log_totals(nodes, total, lf)
+        run_log = const + run_log_totals(runs.xa, runs.rem, a[node], b[node], d[node], lf)
+        return runs.narrowed(new_lo, new_hi), _Outside(scale, run_log, full, partial)
+
+    def keep_subtraction_stable(
+        self, nodes: IntArray, runs: _Runs3, new_lo: IntArray, new_hi: IntArray
+    ) -> None:
+        """List whole the runs whose cut holds more than half of their total.
+
+        What a run leaves out is its total minus its listed part; with the
+        listed part at most half of the total, the difference carries at most
+        three times the relative rounding of a single log weight, as summing
+        the left-out splits one by one would. (Along a run, a split's share
+        of the run's total is a hypergeometric probability.)
+        """
+        lf = self.lf
+        some = np.flatnonzero((new_hi >= new_lo) & ((new_lo > runs.lo_b) | (new_hi < runs.hi_b)))
+        self.work.spend(20 * int((new_hi[some] - new_lo[some] + 1).sum()))
+        xb, j = _ragged(new_lo[some], new_hi[some])
+        r = some[j]
+        cap_b, cap_d, rem = nodes[1][runs.node[r]], nodes[2][runs.node[r]], runs.rem[r]
+        share = (
+            lf[cap_b] - lf[xb] - lf[cap_b - xb]
+            + lf[cap_d] - lf[rem - xb] - lf[cap_d - rem + xb]
+            - lf[cap_b + cap_d] + lf[rem] + lf[cap_b + cap_d - rem]
+        )
+        heavy = some[np.bincount(j, np.exp(share), minlength=some.size) > 0.5]
+        new_lo[heavy] = runs.lo_b[heavy]
+        new_hi[heavy] = runs.hi_b[heavy]
 
     def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
@@ -1068,6 +1242,10 @@ class _Network:
             ent = _Entries(owner, past, weight)
             if nodes.shape[0] == 3:
                 runs = _Runs3.of(nodes, small, lf, self.work)
+                limits = self.band_limits(ent, runs.per_node)
+                outside = None
+                if runs.per_node.sum() >= _NARROW_MIN_ARCS:
+                    runs, outside = self.narrow_last(nodes, small, runs, limits[1])
                 lf_a = lf[nodes[0][runs.node] - runs.xa]
                 cap_b, cap_d = nodes[1][runs.node], nodes[2][runs.node]
 
@@ -1084,7 +1262,9 @@ class _Network:
 
                     return b, b, h_of, None, None
 
-                pieces += self.settle3(runs, ent, _LIST3_UNIT, values, None)[0].pieces
+                pieces += self.settle3(runs, ent, _LIST3_UNIT, values, None, limits, outside)[
+                    0
+                ].pieces
             else:
                 parent, b, other = _splits(
                     nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0]
@@ -1094,6 +1274,26 @@ class _Network:
                 arcs = _Arcs(np.bincount(parent, minlength=nodes.shape[1]), b, b, b)
                 pieces += self.settle(arcs, ent, want_open=False).pieces
         return pieces, errors
+
+    def narrow_last(
+        self, nodes: IntArray, small: int, runs: _Runs3, low: FloatArray
+    ) -> tuple[_Runs3, _Outside]:
+        """``narrow3`` for the last two rows, where a split's log weight is exact and concave."""
+        lf = self.lf
+        nd, xa, rem = runs.node, runs.xa, runs.rem
+        run_c = -lf[xa] - lf[nodes[0][nd] - xa]
+        cap_b, cap_d = nodes[1][nd], nodes[2][nd]
+        left_d = cap_d - rem
+
+        def weight(xb: IntArray, at: IntArray) -> FloatArray:
+            r = rem[at]
+            out: FloatArray = run_c[at] - lf[xb] - lf[r - xb] - lf[cap_b[at] - xb]
+            out -= lf[left_d[at] + xb]
+            return out
+
+        # the weight is C(B, xb) C(D, rem - xb) up to a factor: a hypergeometric's mode
+        mode = (rem + 1) * (cap_b + 1) // (cap_b + cap_d + 2)
+        return self.narrow3(nodes, small, runs, low, weight, mode, 0.0)
 
     def core_plan(self, nodes: IntArray, owner: IntArray) -> tuple[NDArray[np.bool_], float]:
         """Two or three columns: which nodes settle the last two rows from lists; the cost.
@@ -1248,7 +1448,12 @@ class _Network:
         allp = np.concatenate(pieces) if pieces else np.zeros(0)
         if allp.size == 0:
             return 0.0
-        return float(min(1.0, np.exp(self.log_const + special.logsumexp(allp))))
+        top = float(allp.max())
+        if not np.isfinite(top):
+            return 0.0
+        allp -= top
+        log_sum = top + float(np.log(np.exp(allp, out=allp).sum()))
+        return float(min(1.0, np.exp(self.log_const + log_sum)))
 
 
 def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> float:
