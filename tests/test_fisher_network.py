@@ -167,6 +167,8 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
         {"_FOLD_AT": 64},  # open pairs folded into entries as they come
         {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0},  # folding given up after the first fold
         {"_FOLD_AT": 64, "_HASH_ROUNDS": 0},  # merges by sorting alone
+        {"_NARROW_MIN_ARCS": 0},  # three-column runs narrowed wherever a node has a common part
+        {"_NARROW_MIN_ARCS": 10**18},  # never narrowed
     ],
 )
 def test_every_settling_path_agrees(monkeypatch: pytest.MonkeyPatch, knobs: dict) -> None:
@@ -174,6 +176,36 @@ def test_every_settling_path_agrees(monkeypatch: pytest.MonkeyPatch, knobs: dict
         monkeypatch.setattr(fisher_network, name, value)
     for table in LARGER[:4]:
         assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-10
+
+
+def test_narrowed_runs_agree_with_exact_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every three-column step narrowed, on tables small enough to enumerate exactly
+    monkeypatch.setattr(fisher_network, "_NARROW_MIN_ARCS", 0)
+    tables = [t for t in random_tables(seed=20261126, count=300, max_n=40) if 3 in t.shape]
+    assert len(tables) > 50
+    for table in tables:
+        expected = fisher_rxc_pvalue_enumerated(table)
+        assert rel(fisher_rxc_pvalue(table), expected) <= 1e-12, table.tolist()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[30, 22, 25], [18, 26, 22], [25, 20, 28], [20, 30, 34]],
+        [[100, 110, 90], [105, 95, 100], [95, 100, 105]],
+        [[70, 65, 68], [66, 70, 64], [65, 66, 70], [64, 68, 66], [70, 64, 64]],
+        # small p-values: most of each run's mass is listed
+        [[60, 30, 20], [30, 60, 25], [20, 25, 50]],
+        [[40, 20, 8], [30, 30, 12], [20, 35, 15], [15, 30, 25]],
+    ],
+)
+def test_narrowed_runs_agree_with_listing_every_arc(
+    monkeypatch: pytest.MonkeyPatch, table: list[list[int]]
+) -> None:
+    narrowed = fisher_rxc_pvalue(np.array(table))
+    monkeypatch.setattr(fisher_network, "_NARROW_MIN_ARCS", 10**18)
+    listed = fisher_rxc_pvalue(np.array(table))
+    assert rel(narrowed, listed) <= 1e-12, (narrowed, listed)
 
 
 @pytest.mark.parametrize("rounds", [0, 1, 16])

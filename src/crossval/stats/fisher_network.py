@@ -12,7 +12,15 @@ table (all of its completions count; their total probability has a closed
 form) or its least probable completion is more probable (none count); only
 the rest are expanded, and partial tables with equal node and past
 probability are merged (by hashing; where they repeat, as with small counts,
-already while they are generated). The bounds on the longest and shortest
+already while they are generated). The arcs of a node that settle alike
+for all of its partial tables (most of them, with large counts) are summed
+once per node; only the band between is settled table by table. With three
+columns a stage's arcs are made and settled in chunks, their children read
+from a grid of unsorted remainders, and of each run of arcs (the first cell
+fixed) only the interval where a completion could be more probable than the
+observed table is made: the rest counts for every partial table at the node
+and is the run's closed-form total minus that interval (``fisher_slices``).
+The bounds on the longest and shortest
 remaining path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
 the last two rows are settled exactly, from sorted lists of each node's
 completions or, with three columns, from closed-form slice totals minus the
@@ -22,19 +30,28 @@ separate Monte Carlo path (R's ``simulate.p.value``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
 from crossval.errors import InputError
+from crossval.stats.fisher_slices import (
+    above_interval,
+    dual_bound,
+    node_log_totals,
+    refine_mode,
+    run_log_totals,
+)
 
 __all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+_Item = TypeVar("_Item", bound=np.generic)
 
 #: Work limit of one exact r x c p-value, in units of about 2-3 ns (an arc
 #: generated and settled is charged 20 units per column, an open pair 10 and
@@ -54,6 +71,11 @@ _MERGE_RESOLUTION = 1e-10
 # it), per column.
 _STAGE_UNIT = 20
 _LIST_UNIT = 2
+# With three columns a listed completion is also summed into its node's
+# common mass at once (``settle3``), and each entry's share of that is
+# counted on its own (limits, log contributions).
+_LIST3_UNIT = 15
+_ENTRY_UNIT = 20
 # Longest arrays a step may make (of arcs, pairs or entries): bounds memory
 # to about a gigabyte.
 _MAX_ITEMS = 1 << 24
@@ -71,6 +93,16 @@ _FOLD_KEEP = 0.25
 # below _CORE_RTOL of the p-value (else they are settled from lists).
 _CORE_MIN_LIST = 2048
 _CORE_RTOL = 1e-10
+# Nodes with fewer arcs than this many per entry are not split into common
+# arcs and a band.
+_BAND_RATIO = 4
+# Arcs of three columns are made and settled about this many at a time.
+_CHUNK = 1 << 15
+# A three-column step with at least this many arcs lists only the arcs of
+# each run that a completion more probable than the observed table could
+# pass through, and takes the rest from closed-form run totals (smaller
+# steps are cheap to list whole).
+_NARROW_MIN_ARCS = 1 << 12
 # Node keys are looked up in a dense table when it has at most this many slots.
 _DENSE_KEYS = 1 << 22
 # A node with many partial tables has its arcs sorted once; nodes with at most
@@ -109,8 +141,7 @@ def _ragged(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
     """All integers lo[i]..hi[i] (inclusive), concatenated, with the owner i of each."""
     lengths = np.maximum(hi - lo + 1, 0)
     owner = np.repeat(np.arange(lo.size), lengths)
-    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    values: IntArray = np.repeat(lo, lengths) + offsets
+    values: IntArray = np.arange(owner.size) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
     return values, owner
 
 
@@ -142,6 +173,133 @@ def _splits(
         left = [col[idx] for col in left] + [caps[j][owner] - v]
     left.append(caps[c - 1][owner] - rem)
     return owner, step - lf[rem], np.stack(left)
+
+
+@dataclass
+class _Chunk:
+    """Splits of the nodes ``first:stop`` of a ``_Runs3``: each one's run (``row``, counted
+    from the chunk's first run ``run0``) and ``xb``."""
+
+    first: int
+    stop: int
+    run0: int
+    row: IntArray
+    xb: IntArray
+
+
+# A chunk's g, m, h of given arcs, and (for open pairs) steps and cells of its arcs.
+_ChunkValues = tuple[
+    FloatArray,
+    FloatArray,
+    Callable[[IntArray], FloatArray],
+    FloatArray | None,
+    IntArray | None,
+]
+
+
+@dataclass
+class _Runs3:
+    """Every split (xa, xb, xd) of a total into three cells under caps (a, b, d) of each node.
+
+    A run is the splits of one node with one ``xa``: ``xb`` rises from
+    ``lo_b`` to ``hi_b`` and ``xd = rem - xb``. Runs are grouped by node
+    (``node``: each run's, ascending). The splits themselves are made a
+    chunk of whole nodes at a time (``chunks``).
+    """
+
+    node: IntArray
+    xa: IntArray
+    rem: IntArray
+    lo_b: IntArray
+    hi_b: IntArray
+    per_node: IntArray
+    head: FloatArray
+
+    @classmethod
+    def of(cls, nodes: IntArray, total: int, lf: FloatArray, work: _Work) -> _Runs3:
+        """The runs of the splits of ``total`` for each node (``nodes``: 3 x nodes)."""
+        a, b, d = nodes
+        # every node holds at least ``total``, so each has a run and each run a split
+        lo_a, hi_a = np.maximum(0, total - b - d), np.minimum(a, total)
+        n_runs = int((hi_a - lo_a + 1).sum())
+        work.spend(8 * n_runs, n_runs)
+        xa, node = _ragged(lo_a, hi_a)
+        rem = total - xa
+        lo_b = np.maximum(0, rem - d[node])
+        hi_b = np.minimum(b[node], rem)
+        per_node = np.bincount(node, hi_b - lo_b + 1, minlength=a.size).astype(np.int64)
+        return cls(node, xa, rem, lo_b, hi_b, per_node, -lf[xa])
+
+    def chunks(self, work: _Work, unit: int) -> Iterator[_Chunk]:
+        """The splits, about ``_CHUNK`` at a time; ``unit`` per split is charged before the first.
+
+        Arrays of a chunk stay in cache, and freed ones of one size are
+        reused by the next chunk: with 20,000 splits per node, arrays of a
+        whole stage cost about as much in fresh pages as in arithmetic.
+        """
+        ends = np.cumsum(self.per_node)
+        run_ends = np.cumsum(np.bincount(self.node, minlength=self.per_node.size))
+        # all at once, so that a stage past the limit is refused before it
+        # starts; the band kept of the chunks may hold up to all the splits
+        work.spend(int(ends[-1]) * unit, int(ends[-1]))
+        first = 0
+        while first < ends.size:
+            done = int(ends[first - 1]) if first else 0
+            stop = max(first + 1, int(np.searchsorted(ends, done + _CHUNK, side="right")))
+            run0 = int(run_ends[first - 1]) if first else 0
+            run1 = int(run_ends[stop - 1])
+            xb, row = _ragged(self.lo_b[run0:run1], self.hi_b[run0:run1])
+            yield _Chunk(first, stop, run0, row, xb)
+            first = stop
+
+    def narrowed(self, lo_b: IntArray, hi_b: IntArray) -> _Runs3:
+        """The same runs cut to lo_b..hi_b (empty where hi_b < lo_b)."""
+        hi_b = np.maximum(hi_b, lo_b - 1)
+        per_node = np.bincount(self.node, hi_b - lo_b + 1, minlength=self.per_node.size)
+        return _Runs3(
+            self.node, self.xa, self.rem, lo_b, hi_b, per_node.astype(np.int64), self.head
+        )
+
+    def step(self, ch: _Chunk, lf: FloatArray) -> FloatArray:
+        """-sum(log(x!)) of each split of a chunk, summed in the order of ``_splits``."""
+        out: FloatArray = self.head[ch.run0 :][ch.row] - lf[ch.xb]
+        out -= lf[self.rem[ch.run0 :][ch.row] - ch.xb]
+        return out
+
+
+@dataclass
+class _Outside:
+    """What narrowed runs (``_Runs3.narrowed``) left out, counted for every entry of its node.
+
+    ``scale``: log of each node's total over all its runs (the scale of the
+    sums); ``run_log``: log total of each run; ``full``: the run is listed
+    whole; ``partial``: listed in part, at most half of its total (what it
+    leaves out is its total minus what is listed).
+    """
+
+    scale: FloatArray
+    run_log: FloatArray
+    full: NDArray[np.bool_]
+    partial: NDArray[np.bool_]
+
+
+def _common_sums(
+    m: FloatArray, common: NDArray[np.bool_], length: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per node (``length`` consecutive arcs each): the largest ``m`` of its arcs marked
+    ``common`` (0 if none) and the sum of exp(m - that) over them."""
+    shift = np.zeros(length.size)
+    sums = np.zeros(length.size)
+    nonempty = length > 0
+    if not nonempty.any():
+        return shift, sums
+    starts = (np.cumsum(length) - length)[nonempty]
+    mass = np.where(common, m, -np.inf)
+    top = np.maximum.reduceat(mass, starts)
+    shift[nonempty] = np.where(np.isfinite(top), top, 0.0)
+    mass -= np.repeat(shift, length)
+    sums[nonempty] = np.add.reduceat(np.exp(mass, out=mass), starts)
+    return shift, sums
 
 
 def _sorted_desc(cols: IntArray) -> IntArray:
@@ -309,12 +467,12 @@ class _Arcs:
     """
 
     def __init__(
-        self, parent: IntArray, n_nodes: int, g: FloatArray, h: FloatArray, m: FloatArray
+        self, length: IntArray, g: FloatArray, h: FloatArray | None, m: FloatArray
     ) -> None:
-        self.length: IntArray = np.bincount(parent, minlength=n_nodes)
+        self.length = length
         self.start: IntArray = np.cumsum(self.length) - self.length
         self.g = g
-        self.h = h
+        self.h: FloatArray = g if h is None else h  # None: given by ``settle``'s h_of
         self.m = m
 
 
@@ -422,15 +580,73 @@ class _Network:
         ent: _Entries,
         want_open: bool,
         fold: Callable[[IntArray, IntArray], _Entries] | None = None,
+        h_of: Callable[[IntArray], FloatArray] | None = None,
     ) -> _Settled:
         """Settle each entry against the arcs of its node.
 
         For an entry with ``limit = threshold - past`` an arc with ``g <=
         limit`` has all its completions counted (log mass ``m``), one with
         ``h > limit`` none, and the others are open (``fold``: see ``_Settled``).
+        ``h_of`` gives ``h`` of the arcs at given positions when ``arcs.h`` is
+        not filled in (only the arcs not counted for all entries need it).
         """
-        out = _Settled(fold=fold)
-        per_node = np.bincount(ent.owner, minlength=arcs.start.size)
+        out = _Settled()
+        n_nodes = arcs.start.size
+        per_node, low, high = self.limits(ent, n_nodes)
+        low[arcs.length < _BAND_RATIO * per_node] = -np.inf
+        if np.isneginf(low).all():
+            if h_of is not None:
+                arcs = _Arcs(arcs.length, arcs.g, h_of(np.arange(arcs.g.size)), arcs.m)
+            out.fold = fold
+            self.settle_band(arcs, ent, per_node, want_open, out)
+            return out
+        common = arcs.g <= np.repeat(low, arcs.length)
+        shift, sums = _common_sums(arcs.m, common, arcs.length)
+        self.count_common(ent, shift, sums, out)
+        rest = np.flatnonzero(~common)
+        node = np.repeat(np.arange(n_nodes), arcs.length)[rest]
+        h = arcs.h[rest] if h_of is None else h_of(rest)
+        keep = h <= high[node]
+        band = rest[keep]
+        length = np.bincount(node[keep], minlength=n_nodes)
+        inner = _Arcs(length, arcs.g[band], h[keep], arcs.m[band])
+        if fold is not None:
+            out.fold = lambda items, pos: fold(items, band[pos])
+        self.settle_band(inner, ent, per_node, want_open, out)
+        out.arcs = [band[pos] for pos in out.arcs]
+        return out
+
+    def limits(self, ent: _Entries, n_nodes: int) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Entries per node, and the lowest and highest limit of each node's entries.
+
+        An arc counted for the entry of its node with the lowest limit is
+        counted for all of them, and one closed for the highest limit is
+        closed for all: only the band between needs each entry on its own,
+        and with large counts that is 0.3-10% of the arcs.
+        """
+        self.work.spend(_ENTRY_UNIT * ent.owner.size, ent.owner.size)
+        per_node = np.bincount(ent.owner, minlength=n_nodes)
+        lim = self.threshold - ent.past
+        low = np.where(per_node > 0, np.inf, -np.inf)
+        high = np.full(n_nodes, -np.inf)
+        np.minimum.at(low, ent.owner, lim)
+        np.maximum.at(high, ent.owner, lim)
+        return per_node, low, high
+
+    def count_common(
+        self, ent: _Entries, shift: FloatArray, sums: FloatArray, out: _Settled
+    ) -> None:
+        """Log contributions of the arcs counted for all entries of their node."""
+        # masses more than 1e308 times below the node's largest sum to 0:
+        # their share of a probability is below 1e-308
+        e = np.flatnonzero(sums[ent.owner] > 0)
+        u = ent.owner[e]
+        out.pieces.append(np.log(ent.weight[e]) + ent.past[e] + shift[u] + np.log(sums[u]))
+
+    def settle_band(
+        self, arcs: _Arcs, ent: _Entries, per_node: IntArray, want_open: bool, out: _Settled
+    ) -> None:
+        """``settle`` for the arcs that are not the same for all entries of their node."""
         # Pair by pair costs entries x arcs; sorting a node's arcs once costs
         # about 20 x arcs plus a fixed overhead worth a few thousand pairs.
         sorted_node = (per_node > 2) & (per_node * arcs.length > 4096)
@@ -444,7 +660,6 @@ class _Network:
         long_ = ~by_pairs & ~short[ent.owner]
         if long_.any():
             self.settle_sorted(arcs, ent, np.flatnonzero(long_), want_open, out)
-        return out
 
     def settle_pairs(
         self, arcs: _Arcs, ent: _Entries, entries: IntArray, want_open: bool, out: _Settled
@@ -665,32 +880,75 @@ class _Network:
         """Fill row k: log contributions settled, and the entries left open (next nodes)."""
         lf = self.lf
         rows_left = self.rows[k + 1 :]
-        parent, step, left = _splits(
-            nodes, int(self.rows[k]), lf, self.work, _STAGE_UNIT * nodes.shape[0]
-        )
-        children, child_of = self.canonical(left)
+        total = int(self.rows[k])
+        ent = _Entries(owner, past, weight)
+        # Each arc leads to a cell, each cell to a child (cells ``cells`` to
+        # children ``child_of_cell``); per-child values are spread over the
+        # cells once and read per arc.
+        runs: _Runs3 | None = None
+        if nodes.shape[0] == 3 and self.key_space <= _DENSE_KEYS:
+            runs = _Runs3.of(nodes, total, lf, self.work)
+            length = runs.per_node
+            limits = self.band_limits(ent, length)
+            outside = None
+            if length.sum() >= _NARROW_MIN_ARCS:
+                runs, outside = self.narrow_stage(k, nodes, runs, limits[1])
+            children, base, cells, child_of_cell = self.children3(nodes, total, runs)
+        else:
+            parent, step, left = _splits(nodes, total, lf, self.work, _STAGE_UNIT * nodes.shape[0])
+            children, cell = self.canonical(left)
+            length = np.bincount(parent, minlength=nodes.shape[1])
+            cells = child_of_cell = np.arange(children.shape[1])
         self.work.spend(30 * children.shape[1] * (rows_left.size + children.shape[0]))
         best, worst = _path_bounds(children.T, rows_left, lf)
         # log of the summed weights of all completions of each child:
         # (sum of rows)! / (prod rows! prod columns!)
         mass = float(lf[rows_left.sum()] - lf[rows_left].sum()) - lf[children].sum(axis=0)
-        arcs = _Arcs(
-            parent,
-            nodes.shape[1],
-            step + best[child_of],
-            step + worst[child_of],
-            step + mass[child_of],
-        )
+        n_cells = int(cells[-1]) + 1 if cells.size else 0
 
-        def fold(item: IntArray, pos: IntArray) -> _Entries:
-            return self.merge(child_of[pos], past[item] + step[pos], weight[item])
+        def spread(values: NDArray[_Item]) -> NDArray[_Item]:
+            out = np.zeros(n_cells, dtype=values.dtype)
+            out[cells] = values[child_of_cell]
+            return out
 
-        out = self.settle(arcs, _Entries(owner, past, weight), want_open=True, fold=fold)
-        self.open_share = out.pairs / max(1, int(arcs.length[owner].sum()))
+        best_at, worst_at, mass_at = spread(best), spread(worst), spread(mass)
+        child_at = spread(np.arange(children.shape[1]))
+
+        def fold_of(step: FloatArray, cell: IntArray) -> Callable[[IntArray, IntArray], _Entries]:
+            def fold(item: IntArray, pos: IntArray) -> _Entries:
+                return self.merge(child_at[cell[pos]], past[item] + step[pos], weight[item])
+
+            return fold
+
+        if runs is not None:
+            sp = runs
+
+            def values(ch: _Chunk) -> _ChunkValues:
+                step = sp.step(ch, lf)
+                cell: IntArray = base[ch.run0 :][ch.row] - ch.xb
+
+                def h_of(rest: IntArray) -> FloatArray:
+                    h: FloatArray = step[rest] + worst_at[cell[rest]]
+                    return h
+
+                return step + best_at[cell], step + mass_at[cell], h_of, step, cell
+
+            out, step, cell = self.settle3(
+                runs, ent, _STAGE_UNIT * 3, values, fold_of, limits, outside
+            )
+        else:
+            arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
+
+            def h_of(pos: IntArray) -> FloatArray:
+                h: FloatArray = step[pos] + worst_at[cell[pos]]
+                return h
+
+            out = self.settle(arcs, ent, want_open=True, fold=fold_of(step, cell), h_of=h_of)
+        self.open_share = out.pairs / max(1, int(length[owner].sum()))
         pieces = out.pieces
         item = np.concatenate(out.items) if out.items else np.zeros(0, dtype=np.int64)
         pos = np.concatenate(out.arcs) if out.arcs else np.zeros(0, dtype=np.int64)
-        node, new_past, new_weight = child_of[pos], past[item] + step[pos], weight[item]
+        node, new_past, new_weight = child_at[cell[pos]], past[item] + step[pos], weight[item]
         if out.folded:
             node = np.concatenate([f.owner for f in out.folded] + [node])
             new_past = np.concatenate([f.past for f in out.folded] + [new_past])
@@ -707,6 +965,215 @@ class _Network:
         present[node] = True
         renumber = np.cumsum(present) - 1
         return pieces, children[:, present], renumber[node], new_past, new_weight
+
+    def children3(
+        self, nodes: IntArray, total: int, runs: _Runs3
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """``canonical`` for three columns with a dense key space, without sorting each arc.
+
+        A child before sorting, (ya, yb, yd), is fixed by ya and yb (all
+        children of a stage have one sum), and ya <= cols[0], yb <= cols[1]:
+        one cell of a grid of ``key_space`` cells. A run covers an interval
+        of cells, so the cells reached are marked run by run and only they
+        are sorted into nodes. Returns the distinct children, the cell of
+        each run's arc with xb = 0 (the arc with xb has cell ``base - xb``),
+        the cells reached (ascending) and their children.
+        """
+        width = int(self.cols[1]) + 1
+        size = int(self.key_space)
+        self.work.spend(4 * size, size)
+        base: IntArray = (nodes[0][runs.node] - runs.xa) * width + nodes[1][runs.node]
+        mark = np.zeros(size + 1, dtype=np.int64)
+        np.add.at(mark, base - runs.hi_b, 1)
+        np.add.at(mark, base - runs.lo_b + 1, -1)
+        cells = np.flatnonzero(np.cumsum(mark[:-1]) > 0)
+        ya, yb = np.divmod(cells, width)
+        yd = int(nodes[:, 0].sum()) - total - ya - yb
+        children, child_of_cell = self.canonical(np.stack((ya, yb, yd)))
+        return children, base, cells, child_of_cell
+
+    def settle3(
+        self,
+        runs: _Runs3,
+        ent: _Entries,
+        unit: int,
+        values: Callable[[_Chunk], _ChunkValues],
+        fold_of: Callable[[FloatArray, IntArray], Callable[[IntArray, IntArray], _Entries]]
+        | None,
+        limits: tuple[IntArray, FloatArray, FloatArray],
+        outside: _Outside | None,
+    ) -> tuple[_Settled, FloatArray, IntArray]:
+        """``settle`` for the arcs of ``runs``, made chunk by chunk and never all held.
+
+        ``values`` gives a chunk's g, m, h of some of its arcs, and (with
+        ``fold_of``, for open pairs) its steps and cells; ``limits`` are
+        ``band_limits``. Each chunk's arcs counted for all entries of their
+        node are summed at once and only the band is kept; with ``outside``
+        the runs are narrowed and what they leave out is added to those sums.
+        Returns the settled band and the band's steps and cells (positions
+        of open pairs are the band's).
+        """
+        n_nodes = runs.per_node.size
+        per_node, low, high = limits
+        shift = np.zeros(n_nodes)
+        sums = np.zeros(n_nodes)
+        parts: list[tuple[IntArray, FloatArray, FloatArray, FloatArray]] = []
+        extra: list[tuple[FloatArray, IntArray]] = []
+        for ch in runs.chunks(self.work, unit):
+            g, m, h_of, step, cell = values(ch)
+            length = runs.per_node[ch.first : ch.stop]
+            common = g <= np.repeat(low[ch.first : ch.stop], length)
+            if outside is None:
+                shift[ch.first : ch.stop], sums[ch.first : ch.stop] = _common_sums(
+                    m, common, length
+                )
+            else:
+                at = runs.node[ch.run0 :][ch.row]
+                e = np.exp(m - outside.scale[at])
+                listed = np.where(outside.partial[ch.run0 :][ch.row], e, 0.0)
+                sums += np.bincount(at, np.where(common, e, 0.0) - listed, minlength=n_nodes)
+            rest = np.flatnonzero(~common)
+            node = runs.node[ch.run0 :][ch.row[rest]]
+            h = h_of(rest)
+            keep = h <= high[node]
+            band = rest[keep]
+            parts.append((node[keep], g[band], h[keep], m[band]))
+            if step is not None and cell is not None:
+                extra.append((step[band], cell[band]))
+        out = _Settled()
+        if outside is not None:
+            shift = outside.scale
+            left_out = np.where(outside.full, 0.0, np.exp(outside.run_log - shift[runs.node]))
+            sums += np.bincount(runs.node, left_out, minlength=n_nodes)
+            np.maximum(sums, 0.0, out=sums)
+        self.count_common(ent, shift, sums, out)
+        node = np.concatenate([x[0] for x in parts])
+        arcs = _Arcs(
+            np.bincount(node, minlength=n_nodes),
+            np.concatenate([x[1] for x in parts]),
+            np.concatenate([x[2] for x in parts]),
+            np.concatenate([x[3] for x in parts]),
+        )
+        step_band = np.concatenate([x[0] for x in extra]) if extra else np.zeros(0)
+        cell_band = np.concatenate([x[1] for x in extra]) if extra else node[:0]
+        if fold_of is not None:
+            out.fold = fold_of(step_band, cell_band)
+        self.settle_band(arcs, ent, per_node, fold_of is not None, out)
+        return out, step_band, cell_band
+
+    def band_limits(
+        self, ent: _Entries, splits: IntArray
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """``limits``, with no common part (lowest limit -inf) for nodes with few splits per entry.
+
+        Such a node is settled entry by entry whole: splitting off its common
+        arcs would save less than it costs.
+        """
+        per_node, low, high = self.limits(ent, splits.size)
+        low[splits < _BAND_RATIO * per_node] = -np.inf
+        return per_node, low, high
+
+    def narrow_stage(
+        self, k: int, nodes: IntArray, runs: _Runs3, low: FloatArray
+    ) -> tuple[_Runs3, _Outside]:
+        """``narrow3`` for filling row k, bounding each arc's best completion by ``dual_bound``."""
+        lf = self.lf
+        rows_left = self.rows[k + 1 :]
+        n_left = int(rows_left.sum())
+        total = int(self.rows[k])
+        const, v = dual_bound(nodes, rows_left, lf, n_left / (n_left + total))
+        nd, xa, rem = runs.node, runs.xa, runs.rem
+        # the bound at child (A - xa, B - xb, D - rem + xb), plus the arc's own weight
+        slope = (v[1] - v[2])[nd]
+        run_c = (
+            const[nd]
+            - lf[xa]
+            - v[0][nd] * (nodes[0][nd] - xa)
+            - v[1][nd] * nodes[1][nd]
+            - v[2][nd] * (nodes[2][nd] - rem)
+        )
+
+        def best(xb: IntArray, at: IntArray) -> FloatArray:
+            out: FloatArray = run_c[at] - lf[xb] - lf[rem[at] - xb] + slope[at] * xb
+            return out
+
+        # best is C(rem, xb) exp(slope xb) up to a factor: a binomial's mode
+        mode = np.floor((rem + 1) / (1.0 + np.exp(-slope))).astype(np.int64)
+        mass_const = float(lf[n_left] - lf[rows_left].sum())
+        return self.narrow3(nodes, total, runs, low, best, mode, mass_const)
+
+    def narrow3(
+        self,
+        nodes: IntArray,
+        total: int,
+        runs: _Runs3,
+        low: FloatArray,
+        best: Callable[[IntArray, IntArray], FloatArray],
+        mode: IntArray,
+        const: float,
+    ) -> tuple[_Runs3, _Outside]:
+        """Each run of a node with a common part, cut to where a completion may not count.
+
+        ``best(xb, runs)`` bounds the log weight of the most probable
+        completion through the split with ``xb`` of each run and is concave
+        in xb, largest at ``mode`` or a neighbour of it; where it is at most
+        the node's lowest limit every completion
+        counts for every entry. Those splits are not listed: their total is
+        the run's closed-form total (times exp(const)) minus what is listed.
+        """
+        lf = self.lf
+        node, lo, hi = runs.node, runs.lo_b, runs.hi_b
+        new_lo, new_hi = lo.copy(), hi.copy()
+        sel = np.flatnonzero(np.isfinite(low)[node])
+        if sel.size:
+            # two bisections over each run's length, a few gathers per step
+            self.work.spend(20 * sel.size * (total.bit_length() + 2), sel.size)
+
+            def best_sel(xb: IntArray, at: IntArray) -> FloatArray:
+                return best(xb, sel[at])
+
+            lo_s, hi_s = lo[sel], hi[sel]
+            top = refine_mode(best_sel, mode[sel], lo_s, hi_s)
+            lim = low[node[sel]]
+            # a margin far above the rounding of the bound: a wider cut only lists more
+            lim = lim - 1e-9 * (1.0 + np.abs(lim))
+            cut, first, last = above_interval(best_sel, lo_s, top, hi_s, lim)
+            new_hi[sel] = lo_s - 1
+            new_lo[sel[cut]] = first
+            new_hi[sel[cut]] = last
+            self.keep_subtraction_stable(nodes, runs, new_lo, new_hi)
+        full = (new_lo == lo) & (new_hi == hi)
+        partial = ~full & (new_hi >= new_lo)
+        a, b, d = nodes
+        scale = const + node_log_totals(nodes, total, lf)
+        run_log = const + run_log_totals(runs.xa, runs.rem, a[node], b[node], d[node], lf)
+        return runs.narrowed(new_lo, new_hi), _Outside(scale, run_log, full, partial)
+
+    def keep_subtraction_stable(
+        self, nodes: IntArray, runs: _Runs3, new_lo: IntArray, new_hi: IntArray
+    ) -> None:
+        """List whole the runs whose cut holds more than half of their total.
+
+        What a run leaves out is its total minus its listed part; with the
+        listed part at most half of the total, the difference carries at most
+        three times the relative rounding of a single log weight, as summing
+        the left-out splits one by one would. (Along a run, a split's share
+        of the run's total is a hypergeometric probability.)
+        """
+        lf = self.lf
+        some = np.flatnonzero((new_hi >= new_lo) & ((new_lo > runs.lo_b) | (new_hi < runs.hi_b)))
+        self.work.spend(20 * int((new_hi[some] - new_lo[some] + 1).sum()))
+        xb, j = _ragged(new_lo[some], new_hi[some])
+        r = some[j]
+        cap_b, cap_d, rem = nodes[1][runs.node[r]], nodes[2][runs.node[r]], runs.rem[r]
+        share = (
+            lf[cap_b] - lf[xb] - lf[cap_b - xb]
+            + lf[cap_d] - lf[rem - xb] - lf[cap_d - rem + xb]
+            - lf[cap_b + cap_d] + lf[rem] + lf[cap_b + cap_d - rem]
+        )
+        heavy = some[np.bincount(j, np.exp(share), minlength=some.size) > 0.5]
+        new_lo[heavy] = runs.lo_b[heavy]
+        new_hi[heavy] = runs.hi_b[heavy]
 
     def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
@@ -772,12 +1239,61 @@ class _Network:
             renumber = np.cumsum(present) - 1
             nodes, owner = nodes[:, present], renumber[owner[keep]]
             past, weight = past[keep], weight[keep]
-            parent, b, other = _splits(nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0])
-            for row in other:
-                b -= lf[row]
-            arcs = _Arcs(parent, nodes.shape[1], b, b, b)
-            pieces += self.settle(arcs, _Entries(owner, past, weight), want_open=False).pieces
+            ent = _Entries(owner, past, weight)
+            if nodes.shape[0] == 3:
+                runs = _Runs3.of(nodes, small, lf, self.work)
+                limits = self.band_limits(ent, runs.per_node)
+                outside = None
+                if runs.per_node.sum() >= _NARROW_MIN_ARCS:
+                    runs, outside = self.narrow_last(nodes, small, runs, limits[1])
+                lf_a = lf[nodes[0][runs.node] - runs.xa]
+                cap_b, cap_d = nodes[1][runs.node], nodes[2][runs.node]
+
+                def values(ch: _Chunk) -> _ChunkValues:
+                    b = runs.step(ch, lf)
+                    row = ch.row
+                    # what is left, subtracted in the order of the general case
+                    b -= lf_a[ch.run0 :][row]
+                    b -= lf[cap_b[ch.run0 :][row] - ch.xb]
+                    b -= lf[cap_d[ch.run0 :][row] - runs.rem[ch.run0 :][row] + ch.xb]
+
+                    def h_of(rest: IntArray) -> FloatArray:
+                        return b[rest]
+
+                    return b, b, h_of, None, None
+
+                pieces += self.settle3(runs, ent, _LIST3_UNIT, values, None, limits, outside)[
+                    0
+                ].pieces
+            else:
+                parent, b, other = _splits(
+                    nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0]
+                )
+                for row in other:
+                    b -= lf[row]
+                arcs = _Arcs(np.bincount(parent, minlength=nodes.shape[1]), b, b, b)
+                pieces += self.settle(arcs, ent, want_open=False).pieces
         return pieces, errors
+
+    def narrow_last(
+        self, nodes: IntArray, small: int, runs: _Runs3, low: FloatArray
+    ) -> tuple[_Runs3, _Outside]:
+        """``narrow3`` for the last two rows, where a split's log weight is exact and concave."""
+        lf = self.lf
+        nd, xa, rem = runs.node, runs.xa, runs.rem
+        run_c = -lf[xa] - lf[nodes[0][nd] - xa]
+        cap_b, cap_d = nodes[1][nd], nodes[2][nd]
+        left_d = cap_d - rem
+
+        def weight(xb: IntArray, at: IntArray) -> FloatArray:
+            r = rem[at]
+            out: FloatArray = run_c[at] - lf[xb] - lf[r - xb] - lf[cap_b[at] - xb]
+            out -= lf[left_d[at] + xb]
+            return out
+
+        # the weight is C(B, xb) C(D, rem - xb) up to a factor: a hypergeometric's mode
+        mode = (rem + 1) * (cap_b + 1) // (cap_b + cap_d + 2)
+        return self.narrow3(nodes, small, runs, low, weight, mode, 0.0)
 
     def core_plan(self, nodes: IntArray, owner: IntArray) -> tuple[NDArray[np.bool_], float]:
         """Two or three columns: which nodes settle the last two rows from lists; the cost.
@@ -932,7 +1448,12 @@ class _Network:
         allp = np.concatenate(pieces) if pieces else np.zeros(0)
         if allp.size == 0:
             return 0.0
-        return float(min(1.0, np.exp(self.log_const + special.logsumexp(allp))))
+        top = float(allp.max())
+        if not np.isfinite(top):
+            return 0.0
+        allp -= top
+        log_sum = top + float(np.log(np.exp(allp, out=allp).sum()))
+        return float(min(1.0, np.exp(self.log_const + log_sum)))
 
 
 def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> float:
