@@ -9,8 +9,10 @@ completion counts: only the interval where a completion could be more
 probable than the observed table is listed, and the rest of the run is its
 closed-form total minus what was listed. Whether a completion can be that
 probable is bounded by Lagrangian relaxation of the remaining margins (the
-dual of max -sum(log(n!)) over tables with given margins; Fisher 1981), which
-is linear in the remaining column totals and so keeps the bound concave.
+dual of max -sum(log(n!)) over tables with given margins; M. L. Fisher,
+"The Lagrangian relaxation method for solving integer programming problems",
+Management Science 27, 1981), which is linear in the remaining column
+totals and so keeps the bound concave.
 """
 
 from __future__ import annotations
