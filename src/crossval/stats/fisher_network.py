@@ -1343,35 +1343,14 @@ class _Network:
             )
             return out
 
-        everything = np.arange(xd.size)
         mode = np.clip(((m + 1) * (a + 1)) // (a + b + 2), lo_a, hi_a)
         slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
         scale = np.full(entries.size, -np.inf)
         np.maximum.at(scale, k, slice_log)
         slice_lin = np.exp(slice_log - scale[k])
-        cut = np.flatnonzero(weight_of(mode, everything) > lim[k])
-        # the core of a cut slice: the xa with weight > limit, by bisection on
-        # each side of the mode (b rises to the mode and falls after it)
-        left, right = lo_a[cut], mode[cut].copy()
-        while True:
-            busy = np.flatnonzero(left < right)
-            if busy.size == 0:
-                break
-            mid = (left[busy] + right[busy]) // 2
-            above = weight_of(mid, cut[busy]) > lim[k[cut[busy]]]
-            right[busy[above]] = mid[above]
-            left[busy[~above]] = mid[~above] + 1
-        first = left
-        left, right = mode[cut].copy(), hi_a[cut]
-        while True:
-            busy = np.flatnonzero(left < right)
-            if busy.size == 0:
-                break
-            mid = (left[busy] + right[busy] + 1) // 2
-            above = weight_of(mid, cut[busy]) > lim[k[cut[busy]]]
-            left[busy[above]] = mid[above]
-            right[busy[~above]] = mid[~above] - 1
-        last = right
+        # the core of a cut slice: the xa with weight > limit (b rises to the
+        # mode and falls after it)
+        cut, first, last = above_interval(weight_of, lo_a, mode, hi_a, lim[k])
         n_core = int((last - first + 1).sum())
         self.work.spend(10 * n_core, n_core)
         xa, j = _ragged(first, last)
