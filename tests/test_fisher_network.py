@@ -163,6 +163,10 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
         {"_CORE_MIN_LIST": 0},  # cores wherever they are cheaper
         {"_CORE_MIN_LIST": 10**18},  # never cores
         {"_CORE_MIN_LIST": 0, "_CORE_RTOL": 0.0},  # cores, then the fallback to lists
+        # cores for every node; every reached slice listed, or subtracted where shorter
+        {"_CORE_MIN_LIST": 0, "_CORE_ENTRY_COST": 0.0, "_CORE_SLICE_COST": 0.0},
+        {"_CORE_MIN_LIST": 0, "_CORE_ENTRY_COST": 0, "_CORE_SLICE_COST": 0, "_CORE_DEPTH": -1},
+        {"_CORE_MIN_LIST": 0, "_CORE_ENTRY_COST": 0, "_CORE_SLICE_COST": 0, "_CORE_DEPTH": 1e9},
         {"_DENSE_KEYS": 0},  # node keys through np.unique
         {"_FOLD_AT": 64},  # open pairs folded into entries as they come
         {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0},  # folding given up after the first fold
@@ -186,6 +190,64 @@ def test_narrowed_runs_agree_with_exact_enumeration(monkeypatch: pytest.MonkeyPa
     for table in tables:
         expected = fisher_rxc_pvalue_enumerated(table)
         assert rel(fisher_rxc_pvalue(table), expected) <= 1e-12, table.tolist()
+
+
+def test_cores_agree_with_exact_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every node with two rows left settled from its core, on tables small
+    # enough to enumerate exactly. A core is subtracted from its slice's
+    # total only where it is the shorter part of the slice.
+    for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
+        monkeypatch.setattr(fisher_network, name, 0)
+    tables = [t for t in random_tables(seed=20261127, count=300, max_n=40) if min(t.shape) <= 3]
+    assert len(tables) > 100
+    for table in tables:
+        expected = fisher_rxc_pvalue_enumerated(table)
+        assert rel(fisher_rxc_pvalue(table), expected) <= 1e-12, table.tolist()
+
+
+def test_cores_past_the_budget_give_way_to_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    def over(*args: object) -> None:
+        raise fisher_network._OverBudget
+
+    for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
+        monkeypatch.setattr(fisher_network, name, 0)
+    monkeypatch.setattr(fisher_network._Network, "settle_cores", over)
+    for table in LARGER[1:4]:
+        assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-12
+
+
+def test_slices_against_listing_every_completion() -> None:
+    # Each node's slices: peaks, modes, shares, the top slice and the node
+    # total against all completions listed; the peaks concave along xd.
+    rng = np.random.default_rng(20261128)
+    lf = special.gammaln(np.arange(200.0) + 1.0)
+    for _ in range(200):
+        node = np.sort(rng.integers(0, 40, size=3))[::-1].astype(np.int64)
+        small = int(rng.integers(0, node.sum() + 1))
+        sl = fisher_network._Slices.of(
+            node[:, None], small, lf, fisher_network._Work(FISHER_MAX_WORK)
+        )
+        a_tot, b_tot, d_tot = (int(v) for v in node)
+        peaks, modes, sums, weights = [], [], [], []
+        for xd in range(max(0, small - a_tot - b_tot), min(d_tot, small) + 1):
+            first_xa = max(0, small - xd - b_tot)
+            row = [
+                -(lf[xa] + lf[small - xd - xa] + lf[xd])
+                - (lf[a_tot - xa] + lf[b_tot - small + xd + xa] + lf[d_tot - xd])
+                for xa in range(first_xa, min(a_tot, small - xd) + 1)
+            ]
+            peaks.append(max(row))
+            modes.append(row[int(sl.mode[len(modes)]) - first_xa])
+            sums.append(float(special.logsumexp(row)))
+            weights += row
+        assert sl.count[0] == len(peaks)
+        np.testing.assert_allclose(sl.peak, peaks, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(modes, peaks, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(sl.share, np.exp(np.array(sums) - sl.total[0]), rtol=1e-9)
+        top = max(peaks)
+        assert peaks[int(sl.top[0])] >= top - 1e-9
+        assert np.all(np.diff(peaks, 2) <= 1e-9)  # concave in xd
+        assert sl.total[0] == pytest.approx(float(special.logsumexp(weights)), abs=1e-9)
 
 
 @pytest.mark.parametrize(

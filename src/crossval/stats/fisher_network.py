@@ -93,6 +93,16 @@ _FOLD_KEEP = 0.25
 # below _CORE_RTOL of the p-value (else they are settled from lists).
 _CORE_MIN_LIST = 2048
 _CORE_RTOL = 1e-10
+# Measured cost of settling an entry from its core, in list entries: finding
+# the slices its core reaches, and each slice reached.
+_CORE_ENTRY_COST = 10.0
+_CORE_SLICE_COST = 5.0
+# A core is subtracted from its slice's total only where the slice's peak is
+# at most this far above the limit (in log): the limit then leaves a fair
+# share of the slice (about e**-3 of it or more), and the difference loses
+# a digit or two. Deeper, what is left would be a sliver whose difference
+# keeps little but rounding, so it is listed instead.
+_CORE_DEPTH = 3.0
 # Nodes with fewer arcs than this many per entry are not split into common
 # arcs and a band.
 _BAND_RATIO = 4
@@ -519,6 +529,96 @@ class _Settled:
         self.n_open = sum(f.past.size for f in self.folded)
 
 
+def _slice_log_weight(
+    lf: FloatArray, part_d: FloatArray, a: IntArray, b: IntArray, m: IntArray, xa: IntArray
+) -> FloatArray:
+    """Log weight of the two-row completion with ``xa`` in slices (a, b, m, part_d): ``_Slices``."""
+    out: FloatArray = part_d - (lf[xa] + lf[a - xa] + lf[m - xa] + lf[b - m + xa])
+    return out
+
+
+@dataclass
+class _Slices:
+    """The completions of nodes with two rows left, three columns, in slices of fixed xd.
+
+    With column totals A >= B >= D left and the smaller row ``small``, a
+    completion is (xa, xb, xd) with sum ``small`` and log weight -sum(log(x!)
+    + log((total - x)!)), proportional to a multivariate hypergeometric
+    probability. In a slice (xd fixed, m = small - xd, ``part_d`` the terms
+    of xd) the log weight is concave in xa on lo..hi with its maximum at the
+    hypergeometric mode. A slice's peak (that maximum) is concave in xd: it
+    is a partial maximum of a separable concave function, and the infimal
+    convolution of discrete convex functions is discrete convex (K. Murota,
+    "Discrete Convex Analysis", SIAM 2003, ch. 6). The slices of node i are
+    ``start[i]:start[i] + count[i]``, and ``top[i]`` (counted from
+    ``start[i]``) has the largest peak. ``total``: log of each node's summed
+    weights, C(A + B + D, small) / (A! B! D!); ``size``: the sum of the
+    log-factorials in it, which bounds those in any one weight or slice
+    total; ``share``: each slice's total over its node's.
+    """
+
+    node: IntArray
+    start: IntArray
+    count: IntArray
+    a: IntArray
+    b: IntArray
+    m: IntArray
+    part_d: FloatArray
+    lo: IntArray
+    hi: IntArray
+    mode: IntArray
+    peak: FloatArray
+    top: IntArray
+    total: FloatArray
+    size: FloatArray
+    share: FloatArray
+
+    @classmethod
+    def of(cls, nodes: IntArray, small: int, lf: FloatArray, work: _Work) -> _Slices:
+        """The slices of each node (3 x nodes) for a smaller row of ``small``."""
+        a_tot, b_tot, d_tot = nodes
+        lo_d, hi_d = np.maximum(0, small - a_tot - b_tot), np.minimum(d_tot, small)
+        count = hi_d - lo_d + 1
+        work.spend(30 * int(count.sum()), int(count.sum()))
+        xd, node = _ragged(lo_d, hi_d)
+        a, b, d = a_tot[node], b_tot[node], d_tot[node]
+        m = small - xd
+        # exact in integers: the mode of C(a, xa) C(b, m - xa)
+        mode = ((m + 1) * (a + 1)) // (a + b + 2)
+        part_d = -(lf[xd] + lf[d - xd])
+        peak = _slice_log_weight(lf, part_d, a, b, m, mode)
+        start = np.cumsum(count) - count
+        at_top = np.flatnonzero(peak == np.maximum.reduceat(peak, start)[node])
+        first = np.ones(at_top.size, dtype=bool)
+        first[1:] = node[at_top[1:]] != node[at_top[:-1]]
+        s = a_tot + b_tot + d_tot
+        lf_nodes = lf[a_tot] + lf[b_tot] + lf[d_tot]
+        total = lf[s] - lf[small] - lf[s - small] - lf_nodes
+        # C(a + b, m) C(d, xd) / (a! b! d!), Vandermonde over xa
+        slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
+        return cls(
+            node,
+            start,
+            count,
+            a,
+            b,
+            m,
+            part_d,
+            np.maximum(0, m - b),
+            np.minimum(a, m),
+            mode,
+            peak,
+            at_top[first] - start,
+            total,
+            lf[s] + lf[small] + lf[s - small] + lf_nodes,
+            np.exp(slice_log - total[node]),
+        )
+
+    def weight(self, xa: IntArray, sel: IntArray, lf: FloatArray) -> FloatArray:
+        """Log weight of the completion with ``xa`` in each slice ``sel``."""
+        return _slice_log_weight(lf, self.part_d[sel], self.a[sel], self.b[sel], self.m[sel], xa)
+
+
 class _Network:
     """One r x c problem with its rows in a fixed order; nodes are sorted remaining column totals.
 
@@ -533,7 +633,6 @@ class _Network:
         self.cols: IntArray = np.sort(cols)[::-1].copy()
         self.lf = lf
         self.work = work
-        self.lists_only = False
         # share of the (entry, arc) pairs of the latest stage left open: the
         # work of the next stage grows with its pairs times this share
         self.open_share = 0.0
@@ -1209,29 +1308,39 @@ class _Network:
         return _Entries(node[first], past[first], np.add.reduceat(weight[order], starts))
 
     def last_two(
-        self, nodes: IntArray, owner: IntArray, past: FloatArray, weight: FloatArray
+        self,
+        nodes: IntArray,
+        owner: IntArray,
+        past: FloatArray,
+        weight: FloatArray,
+        plan: tuple[NDArray[np.bool_], _Slices] | None,
     ) -> tuple[list[FloatArray], list[FloatArray]]:
         """Exact log contributions of the entries with two rows left, and log error bounds.
 
-        A completion is then fixed by the smaller row. With three columns an
-        entry whose node has few entries is settled from its core (below);
-        otherwise each node's completions are listed once with their log
-        weights b, and an entry counts those with past + b <= threshold.
+        A completion is then fixed by the smaller row. With at most three
+        columns and a ``plan`` (``core_plan``: the nodes settled from lists,
+        and the slices), entries of the other nodes are settled from their
+        cores (``settle_cores``); otherwise each node's completions are listed
+        once with their log weights b, and an entry counts those with past +
+        b <= threshold.
         """
         lf = self.lf
         small = int(min(self.rows[-2], self.rows[-1]))
         pieces: list[FloatArray] = []
         errors: list[FloatArray] = []
         by_list = np.ones(owner.size, dtype=bool)
-        if nodes.shape[0] <= 3 and not self.lists_only:
-            by_list = self.core_plan(nodes, owner)[0][owner]
+        if plan is not None:
+            by_list = plan[0][owner]
             if not by_list.all():
                 cores = np.flatnonzero(~by_list)
-                logs, errs = self.settle_cores(
-                    _three_columns(nodes), _Entries(owner, past, weight), cores, small
-                )
-                pieces.append(logs)
-                errors.append(errs)
+                try:
+                    logs, errs = self.settle_cores(plan[1], _Entries(owner, past, weight), cores)
+                    pieces.append(logs)
+                    errors.append(errs)
+                except _OverBudget:
+                    # cores longer than the budget or memory allows: lists
+                    # share each node's completions among its entries
+                    by_list[:] = True
         if by_list.any():
             keep = np.flatnonzero(by_list)
             present = np.zeros(nodes.shape[1], dtype=bool)
@@ -1295,83 +1404,116 @@ class _Network:
         mode = (rem + 1) * (cap_b + 1) // (cap_b + cap_d + 2)
         return self.narrow3(nodes, small, runs, low, weight, mode, 0.0)
 
-    def core_plan(self, nodes: IntArray, owner: IntArray) -> tuple[NDArray[np.bool_], float]:
+    def core_plan(
+        self, nodes: IntArray, owner: IntArray, past: FloatArray
+    ) -> tuple[NDArray[np.bool_], float, _Slices]:
         """Two or three columns: which nodes settle the last two rows from lists; the cost.
 
-        Measured: settling one entry from its core costs about as much as 5
-        list entries per slice (value of the smallest column).
+        Also returns the nodes' slices (``_Slices``). An entry's core reaches
+        at most the slices whose peak is above the lowest limit of its node.
         """
         small = int(min(self.rows[-2], self.rows[-1]))
         per_node = np.bincount(owner, minlength=nodes.shape[1])
-        a, b, d = _three_columns(nodes)
-        listed = _count_splits3(a, b, d, small)
-        slices = np.minimum(d, small) - np.maximum(0, small - a - b) + 1
-        core_cost = 5.0 * per_node * slices
+        three = _three_columns(nodes)
+        listed = _count_splits3(three[0], three[1], three[2], small)
+        slices = _Slices.of(three, small, self.lf, self.work)
+        low = np.full(nodes.shape[1], np.inf)
+        np.minimum.at(low, owner, self.threshold - past)
+        reach = np.bincount(
+            slices.node, slices.peak > low[slices.node], minlength=nodes.shape[1]
+        )
+        core_cost = per_node * (_CORE_ENTRY_COST + _CORE_SLICE_COST * reach)
         by_list = (core_cost >= listed) | (listed < _CORE_MIN_LIST)
         cost = np.where(by_list, listed, core_cost).sum()
-        return by_list, 26.0 * float(cost) + 20.0 * owner.size
+        return by_list, 26.0 * float(cost) + 20.0 * owner.size, slices
 
     def settle_cores(
-        self, nodes: IntArray, ent: _Entries, entries: IntArray, small: int
+        self, sl: _Slices, ent: _Entries, entries: IntArray
     ) -> tuple[FloatArray, FloatArray]:
         """Settle entries with two rows left and (at most) three columns without listing them.
 
-        With column totals A >= B >= D left and the smaller row r, a completion
-        is (xa, xb, xd) with sum r and weight exp(b) = prod 1 / (x! (total - x)!),
-        proportional to the multivariate hypergeometric probability. For each
-        xd the slice's total is closed form (C(D, xd) C(A + B, r - xd) / (A! B!
-        D!)) and b is concave in xa with its maximum at the hypergeometric
-        mode, so the completions more probable than the limit form an interval
-        around it (the core, found by bisection). Counted mass = slice totals
-        minus the cores. Returns log contributions and log bounds on their
-        rounding error (the subtraction can cancel; ``run`` checks the bound).
+        An entry counts every completion of its node no more probable than
+        its limit. Its core, the completions more probable than that, reaches
+        an interval of slices (a slice's peak is concave in xd) and, within
+        each, an interval of xa around the slice's mode (the log weight is
+        concave in xa); both are found by bisection. Counted mass = the
+        closed-form totals of the slices the core does not reach (prefix and
+        suffix sums of each node's slices) plus, of each slice it reaches,
+        the slice total minus the core where the core is the shorter part
+        and not deep, else the rest of the slice listed. Returns log contributions and log
+        bounds on their rounding error (a subtraction can cancel; ``run``
+        checks the bound).
         """
         lf = self.lf
-        a_tot, b_tot, d_tot = (nodes[j][ent.owner[entries]] for j in range(3))
+        u = ent.owner[entries]
         lim = self.threshold - ent.past[entries]
-        xd, k = _ragged(np.maximum(0, small - a_tot - b_tot), np.minimum(d_tot, small))
-        self.work.spend(60 * xd.size, xd.size)
-        a, b, d = a_tot[k], b_tot[k], d_tot[k]
-        m = small - xd
-        lo_a, hi_a = np.maximum(0, m - b), np.minimum(a, m)
-        part_d = -(lf[xd] + lf[d - xd])
+        first_slice = sl.start[u]
+        self.work.spend(20 * entries.size * (int(sl.count.max()).bit_length() + 2), entries.size)
 
-        def weight_of(xa: IntArray, sel: IntArray) -> FloatArray:
-            ms, bs, as_ = m[sel], b[sel], a[sel]
-            out: FloatArray = part_d[sel] - (
-                lf[xa] + lf[as_ - xa] + lf[ms - xa] + lf[bs - ms + xa]
-            )
+        def peak_of(x: IntArray, sel: IntArray) -> FloatArray:
+            out: FloatArray = sl.peak[first_slice[sel] + x]
             return out
 
-        mode = np.clip(((m + 1) * (a + 1)) // (a + b + 2), lo_a, hi_a)
-        slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
-        scale = np.full(entries.size, -np.inf)
-        np.maximum.at(scale, k, slice_log)
-        slice_lin = np.exp(slice_log - scale[k])
-        # the core of a cut slice: the xa with weight > limit (b rises to the
-        # mode and falls after it)
-        cut, first, last = above_interval(weight_of, lo_a, mode, hi_a, lim[k])
-        n_core = int((last - first + 1).sum())
-        self.work.spend(10 * n_core, n_core)
-        xa, j = _ragged(first, last)
-        core_lin = np.bincount(
-            j, np.exp(weight_of(xa, cut[j]) - scale[k[cut[j]]]), minlength=cut.size
+        cut, first, last = above_interval(
+            peak_of, np.zeros(entries.size, dtype=np.int64), sl.top[u], sl.count[u] - 1, lim
         )
-        counted = slice_lin.copy()
-        counted[cut] = np.maximum(slice_lin[cut] - core_lin, 0.0)
-        # Rounding: the log weights are sums of log-factorials, each exact to
-        # about an ulp, so a slice total and its core carry relative errors of
-        # eps times the size of the terms they do not share; the difference
-        # keeps those absolute errors.
+        n_reached = int((last - first + 1).sum())
+        self.work.spend(40 * n_reached * (int(sl.hi.max()).bit_length() + 2), n_reached)
+        s, j = _ragged(first_slice[cut] + first, first_slice[cut] + last)
+
+        def weight_of(xa: IntArray, sel: IntArray) -> FloatArray:
+            return sl.weight(xa, s[sel], lf)
+
+        # every slice reached is cut: its peak is above the limit
+        _, lo, hi = above_interval(weight_of, sl.lo[s], sl.mode[s], sl.hi[s], lim[cut[j]])
+        # Of each slice the core is listed and subtracted where it is the
+        # shorter part and not deep (``_CORE_DEPTH``); else what is left of
+        # the slice is listed and summed.
+        by_core = (2 * (hi - lo + 1) <= sl.hi[s] - sl.lo[s] + 1) & (
+            sl.peak[s] - lim[cut[j]] <= _CORE_DEPTH
+        )
+        tails = np.flatnonzero(~by_core)
+        first_x = np.concatenate((np.where(by_core, lo, sl.lo[s]), hi[tails] + 1))
+        last_x = np.concatenate((np.where(by_core, hi, lo - 1), sl.hi[s[tails]]))
+        n_listed = int(np.maximum(last_x - first_x + 1, 0).sum())
+        self.work.spend(50 * n_listed, n_listed)
+        xa, k = _ragged(first_x, last_x)
+        k = np.concatenate((np.arange(s.size), tails))[k]
+        listed = np.bincount(
+            k, np.exp(weight_of(xa, k) - sl.total[sl.node[s[k]]]), minlength=s.size
+        )
+        core = np.where(by_core, listed, 0.0)
+        kept = np.where(by_core, np.maximum(sl.share[s] - listed, 0.0), listed)
+        reached = np.bincount(j, kept, minlength=cut.size)
+        # the slices of each node the cores do not reach, from both ends
+        nodes, row = np.unique(u[cut], return_inverse=True)
+        width = int(sl.count[nodes].max()) if nodes.size else 0
+        self.work.spend(10 * nodes.size * width, nodes.size * width)
+        grid = np.zeros((nodes.size, width + 1))
+        at, g = _ragged(sl.start[nodes], sl.start[nodes] + sl.count[nodes] - 1)
+        grid[g, at - sl.start[nodes][g] + 1] = sl.share[at]
+        prefix = np.cumsum(grid, axis=1)
+        suffix = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1]
+        row = row.ravel()
+        after = np.minimum(last + 2, width)
+        outside = prefix[row, first] + np.where(
+            last + 1 < sl.count[u[cut]], suffix[row, after], 0.0
+        )
+        counted = np.ones(entries.size)
+        counted[cut] = outside + reached
+        # Rounding: each slice total and core weight is a sum of
+        # log-factorials no larger in all than its node's ``size``, each
+        # exact to about an ulp; a slice's difference keeps their absolute
+        # errors.
         eps = float(np.finfo(float).eps)
-        size = lf[a + b] + lf[m] + lf[a + b - m] + lf[a] + lf[b]
-        err = np.zeros(xd.size)
-        err[cut] = 2.0 * eps * (size[cut] + last - first + 8.0) * (slice_lin[cut] + core_lin)
-        total = np.bincount(k, counted, minlength=entries.size)
-        bound = np.bincount(k, err, minlength=entries.size)
-        base = np.log(ent.weight[entries]) + ent.past[entries] + scale
-        got = total > 0
-        return base[got] + np.log(total[got]), base[bound > 0] + np.log(bound[bound > 0])
+        slice_err = np.where(
+            by_core, 2.0 * eps * (sl.size[sl.node[s]] + hi - lo + 9.0) * (sl.share[s] + core), 0.0
+        )
+        err = np.zeros(entries.size)
+        err[cut] = np.bincount(j, slice_err, minlength=cut.size)
+        base = np.log(ent.weight[entries]) + ent.past[entries] + sl.total[u]
+        got = counted > 0
+        return base[got] + np.log(counted[got]), base[err > 0] + np.log(err[err > 0])
 
     def run(self) -> Generator[float, None, float]:
         """The p-value, computed stage by stage.
@@ -1400,17 +1542,19 @@ class _Network:
             pieces += done
             if past.size == 0:
                 return self.total(pieces)
+        plan = None
         if nodes.shape[0] <= 3:
-            yield self.core_plan(nodes, owner)[1]
+            by_list, cost, slices = self.core_plan(nodes, owner, past)
+            plan = (by_list, slices)
+            yield cost
         else:
             arcs = self.arcs_per_node(nodes, int(min(self.rows[-2:])))
             yield 26.0 * float(arcs.sum()) + 20.0 * past.size
-        final, errors = self.last_two(nodes, owner, past, weight)
+        final, errors = self.last_two(nodes, owner, past, weight, plan)
         p = self.total(pieces + final)
         if errors and self.total(errors) > _CORE_RTOL * p:
             # the cores cancelled too much (a small p-value): list instead
-            self.lists_only = True
-            final, _ = self.last_two(nodes, owner, past, weight)
+            final, _ = self.last_two(nodes, owner, past, weight, None)
             p = self.total(pieces + final)
         return p
 
