@@ -315,6 +315,14 @@ def test_merge_keeps_one_entry_per_node_and_past(levels: int) -> None:
     assert len(expected) <= out.owner.size <= 1.01 * len(expected)
     order = np.lexsort((out.past, out.owner))
     assert np.array_equal(order, np.arange(order.size))  # sorted by node, then past
+    # only by hash: the same merge where keys repeat, the entries as given where not
+    hashed = net.merge(node, past, weight, only_by_hash=True)
+    if levels == 4:
+        assert np.array_equal(hashed.owner, out.owner)
+        assert np.array_equal(hashed.past, out.past)
+        assert np.array_equal(hashed.weight, out.weight)
+    else:
+        assert hashed.owner is node and hashed.past is past and hashed.weight is weight
 
 
 def test_both_row_orders_agree() -> None:

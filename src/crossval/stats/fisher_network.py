@@ -1054,11 +1054,13 @@ class _Network:
             new_weight = np.concatenate([f.weight for f in out.folded] + [new_weight])
         if node.size == 0:
             return pieces, nodes[:, :0], owner[:0], past[:0], weight[:0]
-        if k < self.rows.size - 3 or (out.folded and out.fold is not None):
-            # Entries for the last two rows are merged only where folds found
-            # the pairs repeating: otherwise a merge costs about what it
-            # saves, the lookups there being as cheap as the merge.
-            merged = self.merge(node, new_past, new_weight)
+        # Entries for the last two rows are merged only where they repeat: a
+        # merge by sorting costs about what it saves there. Folds (of many
+        # pairs) tell whether they do; fewer pairs are merged if hashing
+        # finds repeats at once.
+        final = k == self.rows.size - 3
+        if not final or not out.folded or out.fold is not None:
+            merged = self.merge(node, new_past, new_weight, only_by_hash=final and not out.folded)
             node, new_past, new_weight = merged.owner, merged.past, merged.weight
         present = np.zeros(children.shape[1], dtype=bool)
         present[node] = True
@@ -1274,10 +1276,14 @@ class _Network:
         new_lo[heavy] = runs.lo_b[heavy]
         new_hi[heavy] = runs.hi_b[heavy]
 
-    def merge(self, node: IntArray, past: FloatArray, weight: FloatArray) -> _Entries:
+    def merge(
+        self, node: IntArray, past: FloatArray, weight: FloatArray, only_by_hash: bool = False
+    ) -> _Entries:
         """Entries with the same node and past log weight share one future: keep one of each.
 
-        The result is sorted by node, then by past log weight.
+        The result is sorted by node, then by past log weight; with
+        ``only_by_hash``, entries whose keys are mostly distinct (hashing
+        does not settle them, ``_representatives``) are returned as they are.
         """
         self.work.spend(20 * node.size, node.size)
         q = np.floor((past - past.min()) / _MERGE_RESOLUTION + 0.5)
@@ -1287,6 +1293,8 @@ class _Network:
         if span * (float(node.max()) + 1.0) < 2.0**62:
             key = node * np.int64(span) + q.astype(np.int64)
             rep = _representatives(key)
+            if rep is None and only_by_hash:
+                return _Entries(node, past, weight)
             if rep is not None:
                 first = np.flatnonzero(rep == np.arange(rep.size))
                 total = np.bincount(rep, weight, minlength=rep.size)[first]
@@ -1299,6 +1307,8 @@ class _Network:
             order = np.argsort(key)
             key = key[order]
             np.not_equal(key[1:], key[:-1], out=new[1:])
+        elif only_by_hash:
+            return _Entries(node, past, weight)
         else:
             self.work.spend(30 * node.size)
             order = np.lexsort((q, node))
