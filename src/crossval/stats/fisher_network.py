@@ -20,12 +20,13 @@ from a grid of unsorted remainders, and of each run of arcs (the first cell
 fixed) only the interval where a completion could be more probable than the
 observed table is made: the rest counts for every partial table at the node
 and is the run's closed-form total minus that interval (``fisher_slices``).
-The bounds on the longest and shortest
-remaining path are cheap relaxations (Mehta & Patel 1986; Clarkson, Fan & Joe 1993);
-the last two rows are settled exactly, from sorted lists of each node's
-completions or, with three columns, from closed-form slice totals minus the
-completions more probable than the limit. ``fisher_rxc_simulated`` is the
-separate Monte Carlo path (R's ``simulate.p.value``).
+The bounds on the longest and shortest remaining path are cheap relaxations
+(Mehta & Patel 1986; Clarkson, Fan & Joe 1993); the last two rows are
+settled exactly, from sorted lists of each node's completions or, with three
+columns, from closed-form slice totals: a slice the completions more
+probable than the limit do not reach counts whole, and one they reach gives
+its total minus them or the rest of it listed. ``fisher_rxc_simulated`` is
+the separate Monte Carlo path (R's ``simulate.p.value``).
 """
 
 from __future__ import annotations
@@ -98,10 +99,11 @@ _CORE_RTOL = 1e-10
 _CORE_ENTRY_COST = 10.0
 _CORE_SLICE_COST = 5.0
 # A core is subtracted from its slice's total only where the slice's peak is
-# at most this far above the limit (in log): the limit then leaves a fair
-# share of the slice (about e**-3 of it or more), and the difference loses
-# a digit or two. Deeper, what is left would be a sliver whose difference
-# keeps little but rounding, so it is listed instead.
+# at most this far above the limit (in log). A slice's weights fall below
+# e**-3 of the peak a couple of standard deviations out, so the limit then
+# usually leaves a fair share of the slice and the difference loses a digit
+# or two (``run`` checks a bound on it all the same). Deeper, what is left
+# is a sliver whose difference would keep little but rounding: it is listed.
 _CORE_DEPTH = 3.0
 # Nodes with fewer arcs than this many per entry are not split into common
 # arcs and a band.
@@ -1450,9 +1452,9 @@ class _Network:
         closed-form totals of the slices the core does not reach (prefix and
         suffix sums of each node's slices) plus, of each slice it reaches,
         the slice total minus the core where the core is the shorter part
-        and not deep, else the rest of the slice listed. Returns log contributions and log
-        bounds on their rounding error (a subtraction can cancel; ``run``
-        checks the bound).
+        and not deep, else the rest of the slice listed. Returns log
+        contributions and log bounds on their rounding error (a subtraction
+        can cancel; ``run`` checks the bound).
         """
         lf = self.lf
         u = ent.owner[entries]
