@@ -1491,9 +1491,8 @@ class _Network:
         self.work.spend(50 * n_listed, n_listed)
         xa, k = _ragged(first_x, last_x)
         k = np.concatenate((np.arange(s.size), tails))[k]
-        listed = np.bincount(
-            k, np.exp(weight_of(xa, k) - sl.total[sl.node[s[k]]]), minlength=s.size
-        )
+        node_total = sl.total[sl.node[s]]
+        listed = np.bincount(k, np.exp(weight_of(xa, k) - node_total[k]), minlength=s.size)
         core = np.where(by_core, listed, 0.0)
         kept = np.where(by_core, np.maximum(sl.share[s] - listed, 0.0), listed)
         reached = np.bincount(j, kept, minlength=cut.size)
