@@ -1472,17 +1472,18 @@ class _Network:
         n_reached = int((last - first + 1).sum())
         self.work.spend(40 * n_reached * (int(sl.hi.max()).bit_length() + 2), n_reached)
         s, j = _ragged(first_slice[cut] + first, first_slice[cut] + last)
+        lim_s, node_s = lim[cut[j]], sl.node[s]
 
         def weight_of(xa: IntArray, sel: IntArray) -> FloatArray:
             return sl.weight(xa, s[sel], lf)
 
         # every slice reached is cut: its peak is above the limit
-        _, lo, hi = above_interval(weight_of, sl.lo[s], sl.mode[s], sl.hi[s], lim[cut[j]])
+        _, lo, hi = above_interval(weight_of, sl.lo[s], sl.mode[s], sl.hi[s], lim_s)
         # Of each slice the core is listed and subtracted where it is the
         # shorter part and not deep (``_CORE_DEPTH``); else what is left of
         # the slice is listed and summed.
         by_core = (2 * (hi - lo + 1) <= sl.hi[s] - sl.lo[s] + 1) & (
-            sl.peak[s] - lim[cut[j]] <= _CORE_DEPTH
+            sl.peak[s] - lim_s <= _CORE_DEPTH
         )
         tails = np.flatnonzero(~by_core)
         first_x = np.concatenate((np.where(by_core, lo, sl.lo[s]), hi[tails] + 1))
@@ -1491,7 +1492,7 @@ class _Network:
         self.work.spend(50 * n_listed, n_listed)
         xa, k = _ragged(first_x, last_x)
         k = np.concatenate((np.arange(s.size), tails))[k]
-        node_total = sl.total[sl.node[s]]
+        node_total = sl.total[node_s]
         listed = np.bincount(k, np.exp(weight_of(xa, k) - node_total[k]), minlength=s.size)
         core = np.where(by_core, listed, 0.0)
         kept = np.where(by_core, np.maximum(sl.share[s] - listed, 0.0), listed)
@@ -1518,7 +1519,7 @@ class _Network:
         # errors.
         eps = float(np.finfo(float).eps)
         slice_err = np.where(
-            by_core, 2.0 * eps * (sl.size[sl.node[s]] + hi - lo + 9.0) * (sl.share[s] + core), 0.0
+            by_core, 2.0 * eps * (sl.size[node_s] + hi - lo + 9.0) * (sl.share[s] + core), 0.0
         )
         err = np.zeros(entries.size)
         err[cut] = np.bincount(j, slice_err, minlength=cut.size)
