@@ -114,5 +114,21 @@ def test_fisher_random_without_r_reports_refusals() -> None:
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "| 0 | 4000 | refused |" in res.stdout
+    # its first row alone has more ways to fill than memory allows
+    assert "| 0 | 4000 | refused (memory) |" in res.stdout
     assert "crossval: 0 of 1 computed (—), 1 refused after" in res.stdout
+
+
+def test_fisher_random_independent_tables_and_work_limit() -> None:
+    # tables under independence (a baseline table's null); a work limit of
+    # 1,000 units refuses them, the default computes them
+    args = [sys.executable, str(FISHER_RANDOM), "--shape", "4x3", "--n", "100:200",
+            "--independent", "3,20", "--count", "3", "--seed", "4", "--no-r"]
+    limited = subprocess.run([*args, "--max-work", "1000"], capture_output=True, text=True,
+                             timeout=300, cwd=ROOT)
+    assert limited.returncode == 0, limited.stderr[-3000:]
+    assert limited.stdout.count("refused (work)") == 3
+    full = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert full.returncode == 0, full.stderr[-3000:]
+    assert "crossval: 3 of 3 computed" in full.stdout
+    assert "crossval CPU seconds where computed: median" in full.stdout

@@ -171,6 +171,9 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
         {"_FOLD_AT": 64},  # open pairs folded into entries as they come
         {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0},  # folding given up after the first fold
         {"_FOLD_AT": 64, "_HASH_ROUNDS": 0},  # merges by sorting alone
+        # the stage before the last two rows settles what it holds against them as it goes
+        {"_FOLD_AT": 64, "_STREAM_AT": 256},
+        {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0, "_STREAM_AT": 128},
         {"_NARROW_MIN_ARCS": 0},  # three-column runs narrowed wherever a node has a common part
         {"_NARROW_MIN_ARCS": 10**18},  # never narrowed
     ],
@@ -203,6 +206,44 @@ def test_cores_agree_with_exact_enumeration(monkeypatch: pytest.MonkeyPatch) -> 
     for table in tables:
         expected = fisher_rxc_pvalue_enumerated(table)
         assert rel(fisher_rxc_pvalue(table), expected) <= 1e-12, table.tolist()
+
+
+def test_streamed_last_stage_agrees_with_exact_enumeration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the stage before the last two rows holds is settled against them
+    # in chunks (here of a few hundred entries) on tables small enough to
+    # enumerate exactly; the chunks must add up to the whole.
+    streamed = []
+    settle_last = fisher_network._Network.settle_last
+
+    def spy(self: fisher_network._Network, children: np.ndarray, chunk: object) -> list:
+        streamed.append(children.shape[1])
+        return settle_last(self, children, chunk)
+
+    monkeypatch.setattr(fisher_network._Network, "settle_last", spy)
+    monkeypatch.setattr(fisher_network, "_FOLD_AT", 32)
+    monkeypatch.setattr(fisher_network, "_STREAM_AT", 128)
+    tables = [t for t in random_tables(seed=20261128, count=200, max_n=40) if min(t.shape) >= 3]
+    assert len(tables) > 50
+    for table in tables:
+        expected = fisher_rxc_pvalue_enumerated(table)
+        assert rel(fisher_rxc_pvalue(table), expected) <= 1e-12, table.tolist()
+    assert len(streamed) > 100
+
+
+def test_streaming_lifts_the_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With memory for 8,192 items held at once, the 5 x 3 table's open pairs
+    # before the last two rows do not fit when held whole, and do when they
+    # are settled as they come.
+    table = LARGER[1]
+    monkeypatch.setattr(fisher_network, "_FOLD_AT", 64)
+    monkeypatch.setattr(fisher_network, "_MAX_ITEMS", 8192)
+    monkeypatch.setattr(fisher_network, "_STREAM_AT", 10**18)
+    with pytest.raises(InputError, match="needs more memory"):
+        fisher_rxc_pvalue(table)
+    monkeypatch.setattr(fisher_network, "_STREAM_AT", 256)
+    assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-12
 
 
 def test_cores_past_the_budget_give_way_to_lists(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -393,20 +434,36 @@ def test_refuses_a_far_too_large_table_at_once() -> None:
         fisher_exact(table)
     assert time.perf_counter() - start < 1.0
     message = str(err.value)
+    # its first row alone has more ways to fill than memory allows: more
+    # work would not help, and the message says so
     assert "table of shape (5, 5)" in message
-    assert f"FISHER_MAX_WORK = {FISHER_MAX_WORK:,}" in message
-    assert "chi2_test" in message
+    assert "needs more memory" in message and "max_work does not lift" in message
+    assert "chi2_test" in message and "simulate=True" in message
 
 
 def test_refuses_past_a_given_limit() -> None:
     table = np.array([[36, 41, 7], [55, 41, 18], [67, 56, 15], [33, 26, 5]])
-    with pytest.raises(InputError, match=r"table of shape \(4, 3\).*FISHER_MAX_WORK = 100,000"):
+    with pytest.raises(InputError) as err:
         fisher_rxc_pvalue(table, max_work=100_000)
+    message = str(err.value)
+    assert message.startswith("table of shape (4, 3) with 400 observations needs more work")
+    assert "max_work = 100,000 units" in message
+    assert f"FISHER_MAX_WORK = {FISHER_MAX_WORK:,}" in message
+    assert "fisher_exact(table, max_work=...)" in message and "simulate=True" in message
+
+
+def test_fisher_exact_takes_a_work_limit() -> None:
+    # refused within 100,000 units; the default limit gives the same p as no option
+    table = [[36, 41, 7], [55, 41, 18], [67, 56, 15], [33, 26, 5]]
+    with pytest.raises(InputError, match="max_work = 100,000 units"):
+        fisher_exact(table, max_work=100_000)
+    assert fisher_exact(table, max_work=FISHER_MAX_WORK) == fisher_exact(table)
+    assert fisher_exact(table, max_work=float(FISHER_MAX_WORK)) == fisher_exact(table)
 
 
 def test_fisher_exact_reads_the_limit_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contingency, "FISHER_MAX_WORK", 5_000)
-    with pytest.raises(InputError, match="FISHER_MAX_WORK = 5,000"):
+    with pytest.raises(InputError, match="max_work = 5,000 units"):
         fisher_exact([[36, 41, 7], [55, 41, 18], [67, 56, 15], [33, 26, 5]])
 
 
@@ -508,6 +565,9 @@ def test_simulate_is_ignored_for_2x2_as_in_r() -> None:
         ({"simulate": True, "n_sim": 0}, InputError, "n_sim must be at least 1"),
         ({"simulate": True, "n_sim": 2.5}, InputError, "n_sim"),
         ({"simulate": True, "seed": -1}, InputError, "seed"),
+        ({"max_work": 0}, InputError, "max_work must be a positive whole number"),
+        ({"max_work": 2.5}, InputError, "max_work must be a non-negative whole number"),
+        ({"max_work": "1e9"}, TypeError, "max_work must be a non-negative whole number"),
     ],
 )
 def test_simulate_options_are_checked(options: dict, exc: type[Exception], pattern: str) -> None:

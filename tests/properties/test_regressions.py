@@ -293,6 +293,7 @@ def test_audit_stated_fisher_beyond_the_limit_is_unverifiable(
     finding = {f.id: f for f in result.findings}["t1-p"]
     assert finding.status == "unverifiable"
     assert "Fisher's exact test" in finding.message
+    assert "fisher_exact(table, max_work=...)" in finding.message
 
 
 def test_audit_of_a_large_table_returns_findings() -> None:

@@ -94,9 +94,10 @@ def check_p_value(claim: Claim, ctx: AuditContext) -> Finding:
     if stated == "fisher" and stated not in p_values:
         return ctx.finding(
             claim, check="p-value", status="unverifiable", reported=reported, expected=None,
-            message=(f"Fisher's exact test on {table_text} needs more than crossval's limit of "
-                     "enumerated tables, so its p cannot be recomputed exactly (other tests: "
-                     f"{all_p})."),
+            message=(f"Fisher's exact test on {table_text} is past crossval's default limit "
+                     "of work or memory for the exact p-value, so its p is not recomputed here "
+                     f"(other tests: {all_p}); where work is the limit, "
+                     "crossval.fisher_exact(table, max_work=...) computes it given more time."),
             details=details)
     if stated not in p_values:
         raise InputError(f"claim {claim.id!r}: {stated!r} does not apply to a "

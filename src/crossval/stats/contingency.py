@@ -285,6 +285,7 @@ def fisher_exact(
     simulate: bool = False,
     n_sim: int = 2000,
     seed: int | None = None,
+    max_work: int | None = None,
 ) -> FisherResult:
     """Fisher's exact test of independence, as R ``fisher.test(table)``.
 
@@ -305,11 +306,13 @@ def fisher_exact(
     tables with probability <= observed * exp(3.45254e-7) -- the tolerance of
     R's FEXACT; empty rows and columns are dropped (p = 1 if fewer than 2 rows
     or columns remain). Only ``alternative="two-sided"`` is defined there, and
-    the odds-ratio fields are None. Problems needing more than
-    ``FISHER_MAX_WORK`` (a few seconds of work) raise ``InputError`` before
-    the step that would cross it; ``chi2_test`` / ``g_test`` are the
-    asymptotic alternatives, or ``simulate=True``: a Monte Carlo p-value from
-    ``n_sim`` tables drawn with numpy's generator seeded by ``seed`` (R's
+    the odds-ratio fields are None. A problem needing more than ``max_work``
+    units of work (default ``FISHER_MAX_WORK``, read at call time: 3-4 s; the
+    time grows in proportion, like R's ``workspace``) or more than about 2 GB
+    of memory raises ``InputError`` before the step that would cross the
+    limit, saying which; ``chi2_test`` / ``g_test`` are the asymptotic
+    alternatives, or ``simulate=True``: a Monte Carlo p-value from ``n_sim``
+    tables drawn with numpy's generator seeded by ``seed`` (R's
     ``simulate.p.value = TRUE, B = n_sim``; like R, ignored for 2x2 tables).
     """
     alternative = check_option("alternative", alternative, ALTERNATIVES)
@@ -320,6 +323,9 @@ def fisher_exact(
     if sims < 1:
         raise InputError(f"n_sim must be at least 1; got {n_sim!r}")
     seed_value = None if seed is None else as_count("seed", seed)
+    work_limit = FISHER_MAX_WORK if max_work is None else as_count("max_work", max_work)
+    if work_limit < 1:
+        raise InputError(f"max_work must be a positive whole number; got {max_work!r}")
     counts = _as_table(table)
     if counts.shape == (2, 2):
         return _fisher_2x2(counts, alternative, level)
@@ -331,7 +337,7 @@ def fisher_exact(
     if simulate:
         p_value = fisher_rxc_simulated(counts, n_sim=sims, seed=seed_value)
     else:
-        p_value = fisher_rxc_pvalue(counts, max_work=FISHER_MAX_WORK)
+        p_value = fisher_rxc_pvalue(counts, max_work=work_limit)
     return FisherResult(
         p_value=p_value,
         odds_ratio=None,

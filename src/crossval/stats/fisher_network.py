@@ -88,6 +88,14 @@ _FOLD_AT = 1 << 21
 # Folding stops for the stage once a fold keeps more than this share of its
 # pairs (a merge costs more than the entries it removes would).
 _FOLD_KEEP = 0.25
+# In the stage that leaves two rows, open pairs and folded entries are
+# settled against the last two rows whenever more than this many are held,
+# so that what would not fit in memory is still computed, within the work
+# limit. Settling in chunks costs more than settling all at once (each chunk
+# sets up its nodes again: about 10% more work for the last two rows of a
+# 5 x 3 table of N = 448 in two chunks), so only what would not fit is
+# streamed (a step adds at most _FOLD_AT pairs before the memory check).
+_STREAM_AT = _MAX_ITEMS - _FOLD_AT
 # The last two rows are settled from cores only for nodes whose completion
 # lists would be at least this long (shorter lists are cheap and exact to
 # rounding), and only while the bound on the cores' rounding error stays
@@ -126,12 +134,23 @@ class _OverBudget(Exception):
     """The work limit would be passed."""
 
 
-def _too_large(shape: tuple[int, int], n: int, limit: int) -> InputError:
+def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> InputError:
+    where = f"table of shape {shape} with {n} observations"
+    others = (
+        "use fisher_exact(table, simulate=True) for a Monte Carlo p-value, or chi2_test or "
+        "g_test for an asymptotic one"
+    )
+    if memory:
+        return InputError(
+            f"{where} needs more memory for the exact r x c Fisher p-value than crossval "
+            f"allows (more than {_MAX_ITEMS:,} partial tables at once, about 2 GB); a larger "
+            f"max_work does not lift that limit: {others}"
+        )
     return InputError(
-        f"table of shape {shape} with {n} observations is too large for the exact "
-        f"r x c Fisher p-value: it needs more work than FISHER_MAX_WORK = {limit:,} "
-        "(a few seconds); use fisher_exact(table, simulate=True) for a Monte Carlo "
-        "p-value, or chi2_test or g_test for an asymptotic one"
+        f"{where} needs more work for the exact r x c Fisher p-value than max_work = "
+        f"{limit:,} units (the default, FISHER_MAX_WORK = {FISHER_MAX_WORK:,}, is 3-4 s; "
+        f"time grows in proportion): pass fisher_exact(table, max_work=...) a larger "
+        f"limit, or {others}"
     )
 
 
@@ -141,10 +160,15 @@ class _Work:
     def __init__(self, limit: int) -> None:
         self.used = 0
         self.limit = limit
+        # whether a step stopped for memory (arrays too long), not work
+        self.memory = False
 
     def spend(self, amount: int, items: int = 0) -> None:
         """Charge ``amount``; ``items`` is the length of the arrays about to be made."""
-        if self.used + amount > self.limit or items > _MAX_ITEMS:
+        if items > _MAX_ITEMS:
+            self.memory = True
+            raise _OverBudget
+        if self.used + amount > self.limit:
             raise _OverBudget
         self.used += int(amount)
 
@@ -497,38 +521,60 @@ class _Entries:
     weight: FloatArray
 
 
+#: Open (entry, arc) pairs to entries of the next stage, merged
+#: (``_Network.merge``) if the flag is set.
+_Fold = Callable[[IntArray, IntArray, bool], _Entries]
+
+
 @dataclass
 class _Settled:
     """Log contributions to the p-value sum, and the open (entry, arc) pairs.
 
     With ``fold`` set, held pairs are merged into entries of the next stage
-    (``folded``) whenever more than ``_FOLD_AT`` are held. ``n_open`` counts
-    what is held, for the memory limit; ``pairs`` counts every open pair.
+    (``folded``) whenever more than ``_FOLD_AT`` are held, while ``folding``
+    (it stops once few pairs repeat). With ``flush`` also set (the stage that
+    leaves two rows), whatever is held past ``_STREAM_AT`` is made entries
+    and handed to it to settle at once. ``n_open`` counts what is held, for
+    the memory limit; ``pairs`` counts every open pair.
     """
 
     pieces: list[FloatArray] = field(default_factory=list)
     items: list[IntArray] = field(default_factory=list)
     arcs: list[IntArray] = field(default_factory=list)
     n_open: int = 0
-    fold: Callable[[IntArray, IntArray], _Entries] | None = None
+    fold: _Fold | None = None
+    folding: bool = True
+    flush: Callable[[_Entries], None] | None = None
     folded: list[_Entries] = field(default_factory=list)
     held: int = 0
     pairs: int = 0
 
     def hold(self, items: IntArray, arcs: IntArray) -> None:
-        """Keep open pairs; merge what is held once it passes ``_FOLD_AT``."""
+        """Keep open pairs; merge what is held past ``_FOLD_AT``, flush it past ``_STREAM_AT``."""
         self.items.append(items)
         self.arcs.append(arcs)
         self.held += items.size
         self.pairs += items.size
         if self.fold is None or self.held <= _FOLD_AT:
             return
-        merged = self.fold(np.concatenate(self.items), np.concatenate(self.arcs))
-        if merged.past.size > _FOLD_KEEP * self.held:
-            self.fold = None  # few pairs repeat: folding would cost more than it saves
-        self.folded.append(merged)
-        self.items, self.arcs, self.held = [], [], 0
-        self.n_open = sum(f.past.size for f in self.folded)
+        if self.folding:
+            merged = self.fold(np.concatenate(self.items), np.concatenate(self.arcs), True)
+            if merged.past.size > _FOLD_KEEP * self.held:
+                self.folding = False  # few pairs repeat: folding would cost more than it saves
+            self.folded.append(merged)
+            self.items, self.arcs, self.held = [], [], 0
+        self.n_open = sum(f.past.size for f in self.folded) + self.held
+        if self.flush is None or self.n_open <= _STREAM_AT:
+            return
+        if self.held:
+            # held since folding stopped: mostly distinct, so not merged
+            self.folded.append(
+                self.fold(np.concatenate(self.items), np.concatenate(self.arcs), False)
+            )
+            self.items, self.arcs, self.held = [], [], 0
+        for entries in self.folded:
+            self.flush(entries)
+        self.folded, self.n_open = [], 0
 
 
 def _slice_log_weight(
@@ -638,6 +684,8 @@ class _Network:
         # share of the (entry, arc) pairs of the latest stage left open: the
         # work of the next stage grows with its pairs times this share
         self.open_share = 0.0
+        # whether only the last two rows are left (``run``'s last step)
+        self.last_step = False
         n = int(self.rows.sum())
         self.threshold = -float(lf[t].sum()) + _FEXACT_TOL
         self.log_const = float(lf[self.rows].sum() + lf[cols].sum() - lf[n])
@@ -680,18 +728,20 @@ class _Network:
         arcs: _Arcs,
         ent: _Entries,
         want_open: bool,
-        fold: Callable[[IntArray, IntArray], _Entries] | None = None,
+        fold: _Fold | None = None,
         h_of: Callable[[IntArray], FloatArray] | None = None,
+        flush: Callable[[_Entries], None] | None = None,
     ) -> _Settled:
         """Settle each entry against the arcs of its node.
 
         For an entry with ``limit = threshold - past`` an arc with ``g <=
         limit`` has all its completions counted (log mass ``m``), one with
-        ``h > limit`` none, and the others are open (``fold``: see ``_Settled``).
-        ``h_of`` gives ``h`` of the arcs at given positions when ``arcs.h`` is
-        not filled in (only the arcs not counted for all entries need it).
+        ``h > limit`` none, and the others are open (``fold``, ``flush``: see
+        ``_Settled``). ``h_of`` gives ``h`` of the arcs at given positions when
+        ``arcs.h`` is not filled in (only the arcs not counted for all entries
+        need it).
         """
-        out = _Settled()
+        out = _Settled(flush=flush)
         n_nodes = arcs.start.size
         per_node, low, high = self.limits(ent, n_nodes)
         low[arcs.length < _BAND_RATIO * per_node] = -np.inf
@@ -712,7 +762,7 @@ class _Network:
         length = np.bincount(node[keep], minlength=n_nodes)
         inner = _Arcs(length, arcs.g[band], h[keep], arcs.m[band])
         if fold is not None:
-            out.fold = lambda items, pos: fold(items, band[pos])
+            out.fold = lambda items, pos, merge: fold(items, band[pos], merge)
         self.settle_band(inner, ent, per_node, want_open, out)
         out.arcs = [band[pos] for pos in out.arcs]
         return out
@@ -1015,11 +1065,23 @@ class _Network:
         best_at, worst_at, mass_at = spread(best), spread(worst), spread(mass)
         child_at = spread(np.arange(children.shape[1]))
 
-        def fold_of(step: FloatArray, cell: IntArray) -> Callable[[IntArray, IntArray], _Entries]:
-            def fold(item: IntArray, pos: IntArray) -> _Entries:
-                return self.merge(child_at[cell[pos]], past[item] + step[pos], weight[item])
+        def fold_of(step: FloatArray, cell: IntArray) -> _Fold:
+            def fold(item: IntArray, pos: IntArray, merge: bool) -> _Entries:
+                node, new_past = child_at[cell[pos]], past[item] + step[pos]
+                if not merge:
+                    return _Entries(node, new_past, weight[item])
+                return self.merge(node, new_past, weight[item])
 
             return fold
+
+        # The stage that leaves two rows settles what it holds against them
+        # whenever much is held (``_STREAM_AT``).
+        streamed: list[FloatArray] = []
+        flush = None
+        if k == self.rows.size - 3:
+
+            def flush(chunk: _Entries) -> None:
+                streamed.extend(self.settle_last(children, chunk))
 
         if runs is not None:
             sp = runs
@@ -1035,7 +1097,7 @@ class _Network:
                 return step + best_at[cell], step + mass_at[cell], h_of, step, cell
 
             out, step, cell = self.settle3(
-                runs, ent, _STAGE_UNIT * 3, values, fold_of, limits, outside
+                runs, ent, _STAGE_UNIT * 3, values, fold_of, limits, outside, flush
             )
         else:
             arcs = _Arcs(length, step + best_at[cell], None, step + mass_at[cell])
@@ -1044,9 +1106,11 @@ class _Network:
                 h: FloatArray = step[pos] + worst_at[cell[pos]]
                 return h
 
-            out = self.settle(arcs, ent, want_open=True, fold=fold_of(step, cell), h_of=h_of)
+            out = self.settle(
+                arcs, ent, want_open=True, fold=fold_of(step, cell), h_of=h_of, flush=flush
+            )
         self.open_share = out.pairs / max(1, int(length[owner].sum()))
-        pieces = out.pieces
+        pieces = out.pieces + streamed
         item = np.concatenate(out.items) if out.items else np.zeros(0, dtype=np.int64)
         pos = np.concatenate(out.arcs) if out.arcs else np.zeros(0, dtype=np.int64)
         node, new_past, new_weight = child_at[cell[pos]], past[item] + step[pos], weight[item]
@@ -1061,7 +1125,7 @@ class _Network:
         # pairs) tell whether they do; fewer pairs are merged if hashing
         # finds repeats at once.
         final = k == self.rows.size - 3
-        if not final or not out.folded or out.fold is not None:
+        if not final or not out.folded or out.folding:
             merged = self.merge(node, new_past, new_weight, only_by_hash=final and not out.folded)
             node, new_past, new_weight = merged.owner, merged.past, merged.weight
         present = np.zeros(children.shape[1], dtype=bool)
@@ -1101,18 +1165,19 @@ class _Network:
         ent: _Entries,
         unit: int,
         values: Callable[[_Chunk], _ChunkValues],
-        fold_of: Callable[[FloatArray, IntArray], Callable[[IntArray, IntArray], _Entries]]
-        | None,
+        fold_of: Callable[[FloatArray, IntArray], _Fold] | None,
         limits: tuple[IntArray, FloatArray, FloatArray],
         outside: _Outside | None,
+        flush: Callable[[_Entries], None] | None = None,
     ) -> tuple[_Settled, FloatArray, IntArray]:
         """``settle`` for the arcs of ``runs``, made chunk by chunk and never all held.
 
         ``values`` gives a chunk's g, m, h of some of its arcs, and (with
         ``fold_of``, for open pairs) its steps and cells; ``limits`` are
-        ``band_limits``. Each chunk's arcs counted for all entries of their
-        node are summed at once and only the band is kept; with ``outside``
-        the runs are narrowed and what they leave out is added to those sums.
+        ``band_limits``; ``flush`` is ``_Settled``'s. Each chunk's arcs
+        counted for all entries of their node are summed at once and only the
+        band is kept; with ``outside`` the runs are narrowed and what they
+        leave out is added to those sums.
         Returns the settled band and the band's steps and cells (positions
         of open pairs are the band's).
         """
@@ -1143,7 +1208,7 @@ class _Network:
             parts.append((node[keep], g[band], h[keep], m[band]))
             if step is not None and cell is not None:
                 extra.append((step[band], cell[band]))
-        out = _Settled()
+        out = _Settled(flush=flush)
         if outside is not None:
             shift = outside.scale
             left_out = np.where(outside.full, 0.0, np.exp(outside.run_log - shift[runs.node]))
@@ -1396,6 +1461,27 @@ class _Network:
                 pieces += self.settle(arcs, ent, want_open=False).pieces
         return pieces, errors
 
+    def settle_last(self, children: IntArray, chunk: _Entries) -> list[FloatArray]:
+        """``last_two`` for a chunk of the entries of ``children``, as ``run`` does for all.
+
+        Cores are checked against the chunk's own sum, not the p-value: if
+        their rounding bound passes ``_CORE_RTOL`` of it the chunk is settled
+        from lists, so the bound over all chunks stays below that share of
+        the p-value.
+        """
+        present = np.zeros(children.shape[1], dtype=bool)
+        present[chunk.owner] = True
+        renumber = np.cumsum(present) - 1
+        nodes, owner = children[:, present], renumber[chunk.owner]
+        plan = None
+        if nodes.shape[0] <= 3:
+            by_list, _, slices = self.core_plan(nodes, owner, chunk.past)
+            plan = (by_list, slices)
+        pieces, errors = self.last_two(nodes, owner, chunk.past, chunk.weight, plan)
+        if errors and self.total(errors) > _CORE_RTOL * self.total(pieces):
+            pieces, _ = self.last_two(nodes, owner, chunk.past, chunk.weight, None)
+        return pieces
+
     def narrow_last(
         self, nodes: IntArray, small: int, runs: _Runs3, low: FloatArray
     ) -> tuple[_Runs3, _Outside]:
@@ -1555,6 +1641,7 @@ class _Network:
             if past.size == 0:
                 return self.total(pieces)
         plan = None
+        self.last_step = True
         if nodes.shape[0] <= 3:
             by_list, cost, slices = self.core_plan(nodes, owner, past)
             plan = (by_list, slices)
@@ -1600,8 +1687,9 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
     Patel 1983, 1986; Clarkson, Fan & Joe 1993). Empty rows and columns are
     dropped; fewer than 2 rows or columns left gives 1. ``counts`` must be a
     2-d array of non-negative integers. A problem needing more than
-    ``max_work`` units (``FISHER_MAX_WORK``, 2-3 s of work) raises
-    ``InputError`` when the next step would cross the limit.
+    ``max_work`` units (``FISHER_MAX_WORK`` by default, 3-4 s of work), or
+    more than about 2 GB of memory, raises ``InputError`` before the step that
+    would cross the limit; the message says which.
     """
     t = np.asarray(counts, dtype=np.int64)
     shape = (int(t.shape[0]), int(t.shape[1]))
@@ -1634,7 +1722,8 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
         orders = [largest_first, ascending]
     work = _Work(max_work)
     lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
-    runs = [_Network(t[order], lf, work).run() for order in orders]
+    networks = [_Network(t[order], lf, work) for order in orders]
+    runs = [network.run() for network in networks]
     estimate = [0.0] * len(runs)
     spent = [0.0] * len(runs)
     for i, run in enumerate(runs):
@@ -1643,8 +1732,14 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
         except StopIteration as done:
             return float(done.value)
     alive = list(range(len(runs)))
+    # whether each order that stopped was stopped by memory rather than work
+    by_memory: list[bool] = []
     while alive:
-        i = min(alive, key=lambda j: spent[j] + estimate[j])
+        # An order with only the last two rows left is finished: that step
+        # costs less than the stages before it, which another order would
+        # still have to go through.
+        last = [j for j in alive if networks[j].last_step]
+        i = last[0] if last else min(alive, key=lambda j: spent[j] + estimate[j])
         before = work.used
         try:
             estimate[i] = next(runs[i])
@@ -1652,8 +1747,10 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
             return float(done.value)
         except _OverBudget:
             alive.remove(i)  # the other order may still fit
+            by_memory.append(work.memory)
+            work.memory = False
         spent[i] += work.used - before
-    raise _too_large(shape, n, max_work)
+    raise _too_large(shape, n, max_work, all(by_memory))
 
 
 # --------------------------------------------------------------------------
