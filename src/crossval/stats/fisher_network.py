@@ -25,8 +25,11 @@ The bounds on the longest and shortest remaining path are cheap relaxations
 settled exactly, from sorted lists of each node's completions or, with three
 columns, from closed-form slice totals: a slice the completions more
 probable than the limit do not reach counts whole, and one they reach gives
-its total minus them or the rest of it listed. ``fisher_rxc_simulated`` is
-the separate Monte Carlo path (R's ``simulate.p.value``).
+its total minus them or the rest of it listed. Partial tables with two rows
+left that would not fit in memory at once (they hardly repeat) are settled
+in chunks as they are made, so only the work limit stops a problem that fits
+in memory a chunk at a time. ``fisher_rxc_simulated`` is the separate Monte
+Carlo path (R's ``simulate.p.value``).
 """
 
 from __future__ import annotations
