@@ -188,6 +188,40 @@ def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.r
+@pytest.mark.parametrize(
+    ("table", "scale", "verdict"),
+    [
+        # r x c: FEXACT's merging of past probabilities is a named, bounded convention
+        ([[12, 9, 7], [8, 11, 10], [6, 9, 13]], 1 + 5e-9, CONVENTION),
+        ([[12, 9, 7], [8, 11, 10], [6, 9, 13]], 1 + 5e-6, DISAGREE),
+        # 2x2 p-values come from the hypergeometric, with no merging to excuse
+        ([[12, 9], [8, 11]], 1 + 5e-9, DISAGREE),
+    ],
+)
+def test_fexact_merging_excuses_only_small_rxc_differences(
+    monkeypatch: pytest.MonkeyPatch, table: list[list[int]], scale: float, verdict: str,
+) -> None:
+    import dataclasses
+
+    from crossval.engines import r_engine
+
+    real = r_engine.fisher_exact
+
+    def shifted(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        result = dataclasses.replace(out.result, p_value=out.result.p_value * scale)
+        return EngineResult(result, engine="R", versions=out.versions,
+                            reported=out.reported, call=out.call)
+
+    monkeypatch.setattr(r_engine, "fisher_exact", shifted)
+    check = crosscheck("fisher_exact", table, engines=["R"])
+    p = {c.quantity: c for c in check.checks}["p_value"]
+    assert p.verdict == verdict
+    if verdict == CONVENTION:
+        assert "FEXACT merges partial tables" in p.conventions[0]
+
+
+@pytest.mark.r
 def test_r_takes_part_and_agrees_exactly() -> None:
     d = reference_dataset("veteran")
     check = crosscheck("cox_ph", d["time"], d["status"], {"trt": d["trt"], "karno": d["karno"]},
