@@ -257,6 +257,31 @@ def test_cores_past_the_budget_give_way_to_lists(monkeypatch: pytest.MonkeyPatch
         assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-12
 
 
+def test_a_refusal_after_cores_gave_way_names_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cores stopped by memory give way to lists; if the lists then pass the
+    # work limit, the refusal is for work, and says so.
+    gave_way = []
+
+    def out_of_memory(self: fisher_network._Network, *args: object) -> None:
+        gave_way.append(True)
+        self.work.memory = True
+        raise fisher_network._OverBudget
+
+    for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
+        monkeypatch.setattr(fisher_network, name, 0)
+    monkeypatch.setattr(fisher_network._Network, "settle_cores", out_of_memory)
+    table = LARGER[2]
+    refused_after_cores = 0
+    for limit in np.geomspace(1e4, 1e8, 25).astype(int):
+        gave_way.clear()
+        try:
+            fisher_rxc_pvalue(table, max_work=int(limit))
+        except InputError as err:
+            assert "needs more work" in str(err), (limit, str(err))
+            refused_after_cores += bool(gave_way)
+    assert refused_after_cores > 0
+
+
 def test_slices_against_listing_every_completion() -> None:
     # Each node's slices: peaks, modes, shares, the top slice and the node
     # total against all completions listed; the peaks concave along xd.

@@ -134,7 +134,7 @@ _SHORT_SEGMENT = 512
 
 
 class _OverBudget(Exception):
-    """The work limit would be passed."""
+    """The work or the memory limit would be passed (``_Work.memory`` says which)."""
 
 
 def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> InputError:
@@ -1421,6 +1421,7 @@ class _Network:
                     # cores longer than the budget or memory allows: lists
                     # share each node's completions among its entries
                     by_list[:] = True
+                    self.work.memory = False
         if by_list.any():
             keep = np.flatnonzero(by_list)
             present = np.zeros(nodes.shape[1], dtype=bool)
