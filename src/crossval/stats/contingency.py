@@ -307,13 +307,14 @@ def fisher_exact(
     R's FEXACT; empty rows and columns are dropped (p = 1 if fewer than 2 rows
     or columns remain). Only ``alternative="two-sided"`` is defined there, and
     the odds-ratio fields are None. A problem needing more than ``max_work``
-    units of work (default ``FISHER_MAX_WORK``, read at call time: 3-4 s; the
-    time grows in proportion, like R's ``workspace``) or more than about 2 GB
-    of memory raises ``InputError`` before the step that would cross the
-    limit, saying which; ``chi2_test`` / ``g_test`` are the asymptotic
-    alternatives, or ``simulate=True``: a Monte Carlo p-value from ``n_sim``
-    tables drawn with numpy's generator seeded by ``seed`` (R's
-    ``simulate.p.value = TRUE, B = n_sim``; like R, ignored for 2x2 tables).
+    units of work (default ``FISHER_MAX_WORK``, read at call time: 3-4 s, and
+    the time allowed grows in proportion; the knob to raise for a harder
+    table, as R's ``workspace`` is) or more than about 2 GB of memory raises
+    ``InputError`` before the step that would cross the limit, saying which;
+    ``chi2_test`` / ``g_test`` are the asymptotic alternatives, or
+    ``simulate=True``: a Monte Carlo p-value from ``n_sim`` tables drawn with
+    numpy's generator seeded by ``seed`` (R's ``simulate.p.value = TRUE, B =
+    n_sim``; like R, ignored for 2x2 tables).
     """
     alternative = check_option("alternative", alternative, ALTERNATIVES)
     level = check_conf_level(conf_level)
