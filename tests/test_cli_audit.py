@@ -32,7 +32,7 @@ def fake_audit(monkeypatch: pytest.MonkeyPatch) -> list[object]:
                                   "number;\ngot 'fifty'"),
     }
 
-    def audit_file(path: str | None = None) -> AuditResult:
+    def audit_file(path: str | None = None, **options: object) -> AuditResult:
         calls.append(path)
         outcome = outcomes.get(str(path))
         if outcome is None:
@@ -60,7 +60,9 @@ def test_cli_formats_are_the_report_formats() -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["audit", "--format", "pdf"], ["audit", "--color", "sometimes"], ["audit", "a", "b"]],
+    [["audit", "--format", "pdf"], ["audit", "--color", "sometimes"], ["audit", "a", "b"],
+     ["audit", "--fisher-max-work", "0"], ["audit", "--fisher-max-work", "2.5"],
+     ["audit", "--fisher-max-work", "lots"]],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
@@ -333,3 +335,38 @@ def test_bundled_claims_audit(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == (1 if doc["summary"]["fail"] else 0)
     result = crossval.audit.audit_file(None)
     assert [f["id"] for f in doc["findings"]] == [f.id for f in result.findings]
+
+
+# A 4 x 3 table (N = 400) whose exact Fisher p, 0.4632, needs about 1e5 units of work.
+FISHER_4X3 = """\
+  - id: stage-p
+    type: p-value
+    location: {section: Table 1, table: Table 1, row: Stage}
+    p: "P = 0.463"
+    test: fisher
+    table: [["36", "41", "7"], ["55", "41", "18"], ["67", "56", "15"], ["33", "26", "5"]]
+"""
+
+
+def test_fisher_work_limit_reaches_the_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _claims(tmp_path, FISHER_4X3)
+    assert cli.main(["audit", path, "--format", "json"]) == 0
+    (computed,) = json.loads(capsys.readouterr().out)["findings"]
+    assert computed["status"] == "pass"
+    assert cli.main(["audit", path, "--format", "json", "--fisher-max-work", "1e3"]) == 0
+    (limited,) = json.loads(capsys.readouterr().out)["findings"]
+    assert limited["status"] == "unverifiable"
+    assert "--fisher-max-work" in limited["message"]
+    assert "fisher" not in limited["details"]["p_values"]
+
+
+def test_fisher_work_limit_must_be_a_positive_whole_number(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["audit", "--fisher-max-work", "2.5"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--fisher-max-work" in err and "positive whole number of work units" in err

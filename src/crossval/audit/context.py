@@ -31,9 +31,14 @@ class ResolvedCount:
 
 @dataclass(frozen=True)
 class AuditContext:
-    """The claims file being audited, with look-ups the checks share."""
+    """The claims file being audited, with look-ups the checks share.
+
+    ``fisher_max_work`` is the work limit of Fisher's exact r×c p-values
+    (``fisher_exact``'s ``max_work``; None: its default).
+    """
 
     claims: ClaimsFile
+    fisher_max_work: int | None = None
 
     def denominator(self, value: str) -> tuple[int, str]:
         """A denominator given as a group name or a printed number: (n, description)."""

@@ -37,14 +37,17 @@ def drop_empty(table: list[list[int]]) -> list[list[int]]:
     return [[row[j] for j in keep] for row in rows]
 
 
-def table_p_values(table: list[list[int]]) -> dict[str, float]:
-    """The p of every table test crossval knows (Yates only for 2×2, where it applies)."""
+def table_p_values(table: list[list[int]], max_work: int | None = None) -> dict[str, float]:
+    """The p of every table test crossval knows (Yates only for 2×2, where it applies).
+
+    ``max_work`` is Fisher's work limit for r×c tables (``fisher_exact``'s).
+    """
     table = drop_empty(table)
     if len(table) < 2 or len(table[0]) < 2:
         return {}
     out: dict[str, float] = {}
     try:
-        out["fisher"] = float(fisher_exact(table).p_value)
+        out["fisher"] = float(fisher_exact(table, max_work=max_work).p_value)
     except InputError:
         # An r x c table beyond the exact enumeration's limit: the asymptotic
         # tests still apply, and one oversized table must not stop the audit.
@@ -80,7 +83,7 @@ def check_p_value(claim: Claim, ctx: AuditContext) -> Finding:
     rp: ReportedP = parse_p(claim.get("p"))
     stated: str = claim.get("test")
     table, table_text = table_of(claim, ctx)
-    p_values = table_p_values(table)
+    p_values = table_p_values(table, ctx.fisher_max_work)
     reported = [rp.text]
     if not p_values:
         return ctx.finding(
@@ -94,10 +97,11 @@ def check_p_value(claim: Claim, ctx: AuditContext) -> Finding:
     if stated == "fisher" and stated not in p_values:
         return ctx.finding(
             claim, check="p-value", status="unverifiable", reported=reported, expected=None,
-            message=(f"Fisher's exact test on {table_text} is past crossval's default limit "
-                     "of work or memory for the exact p-value, so its p is not recomputed here "
-                     f"(other tests: {all_p}); where work is the limit, "
-                     "crossval.fisher_exact(table, max_work=...) computes it given more time."),
+            message=(f"Fisher's exact test on {table_text} is past crossval's limit of work "
+                     "or memory for the exact p-value, so its p is not recomputed here (other "
+                     f"tests: {all_p}); where work is the limit, `crossval audit "
+                     "--fisher-max-work` or crossval.fisher_exact(table, max_work=...) "
+                     "computes it given more time."),
             details=details)
     if stated not in p_values:
         raise InputError(f"claim {claim.id!r}: {stated!r} does not apply to a "
@@ -151,7 +155,7 @@ def _sibling_match(claim: Claim, ctx: AuditContext, rp: ReportedP) -> dict[str, 
         if table_name is None or other.location.get("table") != table_name:
             continue
         other_table, _ = table_of(other, ctx)
-        for test, p in table_p_values(other_table).items():
+        for test, p in table_p_values(other_table, ctx.fisher_max_work).items():
             if rp.contains(p):
                 return {"claim": other.id, "table": other_table, "test": test, "p": p}
     return None

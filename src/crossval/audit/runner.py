@@ -55,9 +55,13 @@ CHECKS: dict[str, Check] = {
 BUNDLED_CLAIMS: Path = Path(__file__).resolve().parent.parent / "data" / "alter-l058.yaml"
 
 
-def run_audit(claims: ClaimsFile) -> AuditResult:
-    """One finding per claim, in file order; a claim no check can use raises ``ClaimsError``."""
-    ctx = AuditContext(claims)
+def run_audit(claims: ClaimsFile, *, fisher_max_work: int | None = None) -> AuditResult:
+    """One finding per claim, in file order; a claim no check can use raises ``ClaimsError``.
+
+    ``fisher_max_work``: the work limit of Fisher's exact r×c p-values
+    (``fisher_exact``'s ``max_work``; None: its default, 3-4 s a table).
+    """
+    ctx = AuditContext(claims, fisher_max_work)
     findings = []
     for claim in claims.claims:
         check = CHECKS.get(claim.type)
@@ -96,6 +100,9 @@ def _with_provenance(claim: Claim, finding: Finding) -> Finding:
     return replace(finding, details=details)
 
 
-def audit_file(path: str | Path | None = None) -> AuditResult:
+def audit_file(
+    path: str | Path | None = None, *, fisher_max_work: int | None = None
+) -> AuditResult:
     """Load and audit a claims file; ``None`` audits the bundled ALTER-L058 claims."""
-    return run_audit(load_claims(BUNDLED_CLAIMS if path is None else path))
+    claims = load_claims(BUNDLED_CLAIMS if path is None else path)
+    return run_audit(claims, fisher_max_work=fisher_max_work)

@@ -227,8 +227,10 @@ def claims_file(extraction: Extraction) -> ClaimsFile:
     return parse_claims(to_yaml(extraction), path=f"{extraction.source} (extracted claims)")
 
 
-def audit_paper(path: str | Path, *, min_confidence: str = "low") -> AuditResult:
-    """Extract a paper's claims from its text and audit them in one step."""
+def audit_paper(
+    path: str | Path, *, min_confidence: str = "low", fisher_max_work: int | None = None
+) -> AuditResult:
+    """Extract a paper's claims from its text and audit them in one step (``run_audit``)."""
     extraction = extract_file(path, min_confidence=min_confidence)
-    result = run_audit(claims_file(extraction))
+    result = run_audit(claims_file(extraction), fisher_max_work=fisher_max_work)
     return replace(result, source=str(path))
