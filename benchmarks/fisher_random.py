@@ -115,7 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     shape = parse_pair(args.shape, "x")
     independent = None
     if args.independent is not None:
-        row_alpha, col_alpha = (float(v) for v in args.independent.split(","))
+        try:
+            row_alpha, col_alpha = (float(v) for v in args.independent.split(","))
+        except ValueError:
+            ap.error(f"--independent takes ROW_ALPHA,COL_ALPHA such as 3,20; "
+                     f"got {args.independent!r}")
         independent = (row_alpha, col_alpha)
     tables = random_tables(
         shape, parse_pair(args.n, ":"), args.alpha, args.count, args.seed, independent

@@ -107,7 +107,7 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--fisher-max-work", type=_work_units, default=None, metavar="UNITS",
         help="work limit of each exact r x c Fisher p-value (fisher_exact's max_work; "
-        "default 1.5e9, 3-4 s; the time allowed grows in proportion)",
+        "default: its FISHER_MAX_WORK, 3-4 s; the time allowed grows in proportion)",
     )
     p.set_defaults(func=_cmd_audit)
 
