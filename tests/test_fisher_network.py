@@ -264,8 +264,7 @@ def test_a_refusal_after_cores_gave_way_names_work(monkeypatch: pytest.MonkeyPat
 
     def out_of_memory(self: fisher_network._Network, *args: object) -> None:
         gave_way.append(True)
-        self.work.memory = True
-        raise fisher_network._OverBudget
+        raise fisher_network._OverBudget(memory=True)
 
     for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
         monkeypatch.setattr(fisher_network, name, 0)

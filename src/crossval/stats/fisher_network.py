@@ -134,7 +134,11 @@ _SHORT_SEGMENT = 512
 
 
 class _OverBudget(Exception):
-    """The work or the memory limit would be passed (``_Work.memory`` says which)."""
+    """The work or, with ``memory``, the memory limit would be passed."""
+
+    def __init__(self, memory: bool = False) -> None:
+        super().__init__("memory" if memory else "work")
+        self.memory = memory
 
 
 def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> InputError:
@@ -163,14 +167,11 @@ class _Work:
     def __init__(self, limit: int) -> None:
         self.used = 0
         self.limit = limit
-        # whether a step stopped for memory (arrays too long), not work
-        self.memory = False
 
     def spend(self, amount: int, items: int = 0) -> None:
         """Charge ``amount``; ``items`` is the length of the arrays about to be made."""
         if items > _MAX_ITEMS:
-            self.memory = True
-            raise _OverBudget
+            raise _OverBudget(memory=True)
         if self.used + amount > self.limit:
             raise _OverBudget
         self.used += int(amount)
@@ -1421,7 +1422,6 @@ class _Network:
                     # cores longer than the budget or memory allows: lists
                     # share each node's completions among its entries
                     by_list[:] = True
-                    self.work.memory = False
         if by_list.any():
             keep = np.flatnonzero(by_list)
             present = np.zeros(nodes.shape[1], dtype=bool)
@@ -1749,10 +1749,9 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
             estimate[i] = next(runs[i])
         except StopIteration as done:
             return float(done.value)
-        except _OverBudget:
+        except _OverBudget as stop:
             alive.remove(i)  # the other order may still fit
-            by_memory.append(work.memory)
-            work.memory = False
+            by_memory.append(stop.memory)
         spent[i] += work.used - before
     raise _too_large(shape, n, max_work, all(by_memory))
 
