@@ -17,6 +17,17 @@ from numpy.typing import NDArray
 from crossval.errors import InputError, InputTypeError
 
 
+def shown(value: object) -> str:
+    """A value as an error message quotes it: numpy scalars as the Python numbers they hold.
+
+    (``repr(np.float64(1.5))`` is ``np.float64(1.5)`` under numpy 2, which
+    names numpy's type rather than the value the user passed.)
+    """
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
 def check_option(name: str, value: object, allowed: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``allowed``; otherwise raise naming the allowed set."""
     allowed = tuple(allowed)
@@ -27,7 +38,7 @@ def check_option(name: str, value: object, allowed: Iterable[str]) -> str:
         )
     if value not in allowed:
         raise InputError(
-            f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}"
+            f"{name}={shown(value)} is not allowed; choose one of {', '.join(map(repr, allowed))}"
         )
     return value
 
@@ -38,7 +49,7 @@ def check_conf_level(conf_level: object, name: str = "conf_level") -> float:
         raise InputTypeError(f"{name} must be a number in (0, 1); got {type(conf_level).__name__}")
     level = float(conf_level)
     if not (0.0 < level < 1.0):
-        raise InputError(f"{name} must be in the open interval (0, 1); got {conf_level!r}")
+        raise InputError(f"{name} must be in the open interval (0, 1); got {shown(conf_level)}")
     return level
 
 
@@ -63,7 +74,7 @@ def as_float_array(
     arr = _as_array(name, values)
     if arr.dtype.kind not in "biuf":
         raise InputTypeError(
-            f"{name} must hold numbers; got values of dtype {arr.dtype} (e.g. {arr.flat[0]!r})"
+            f"{name} must hold numbers; got values of dtype {arr.dtype} (e.g. {shown(arr.flat[0])})"
         )
     out = arr.astype(np.float64)
     bad = ~np.isfinite(out)
@@ -72,12 +83,12 @@ def as_float_array(
     if bad.any() or (not allow_nan and np.isnan(out).any()):
         i = int(np.flatnonzero(~np.isfinite(out))[0])
         raise InputError(
-            f"{name} must be finite; element {i} is {arr[i]!r} "
+            f"{name} must be finite; element {i} is {shown(arr[i])} "
             "(NaN and infinite values are not allowed)"
         )
     if nonnegative and (out < 0).any():
         i = int(np.flatnonzero(out < 0)[0])
-        raise InputError(f"{name} must be >= 0; element {i} is {arr[i]!r}")
+        raise InputError(f"{name} must be >= 0; element {i} is {shown(arr[i])}")
     return out
 
 
@@ -96,7 +107,7 @@ def as_event_array(name: str, values: Any) -> NDArray[np.float64]:
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"{name} must contain only 0 (censored) and 1 (event), or booleans; "
-            f"element {i} is {arr[i]!r}"
+            f"element {i} is {shown(arr[i])}"
         )
     return out
 
@@ -124,14 +135,14 @@ def check_same_length(**arrays: Sequence[Any] | NDArray[Any] | None) -> int:
 def as_count(name: str, value: object) -> int:
     """A non-negative whole number (an int, or a float with no fractional part)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)):
-        raise InputTypeError(f"{name} must be a non-negative whole number; got {value!r}")
+        raise InputTypeError(f"{name} must be a non-negative whole number; got {shown(value)}")
     if isinstance(value, (float, np.floating)) and not (
         np.isfinite(value) and float(value).is_integer()
     ):
-        raise InputError(f"{name} must be a non-negative whole number; got {value!r}")
+        raise InputError(f"{name} must be a non-negative whole number; got {shown(value)}")
     count = int(value)
     if count < 0:
-        raise InputError(f"{name} must be a non-negative whole number; got {value!r}")
+        raise InputError(f"{name} must be a non-negative whole number; got {shown(value)}")
     return count
 
 

@@ -16,7 +16,7 @@ from scipy import special
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats._distinct import distinct_pairs
-from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats._validate import check_conf_level, check_option, frozen_array, shown
 from crossval.stats.binom_dist import binom_above, binom_pmf
 from crossval.stats.interval import ConfidenceInterval
 from crossval.stats.mid_p import mid_p_limits
@@ -85,7 +85,7 @@ def _counts(name: str, value: Any) -> tuple[FloatArray, bool]:
     if isinstance(value, (str, bytes)):
         raise InputTypeError(f"{name} must be a whole number or an array of them; got a string")
     if isinstance(value, (bool, np.bool_)):
-        raise InputTypeError(f"{name} must be a whole number, not a boolean; got {value!r}")
+        raise InputTypeError(f"{name} must be a whole number, not a boolean; got {shown(value)}")
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -99,7 +99,7 @@ def _counts(name: str, value: Any) -> tuple[FloatArray, bool]:
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         raise InputError(
-            f"{name} must be a non-negative whole number; got {arr.ravel()[i]!r}"
+            f"{name} must be a non-negative whole number; got {shown(arr.ravel()[i])}"
             + (f" at position {i}" if arr.ndim else "")
         )
     return out, arr.ndim == 0
@@ -134,7 +134,7 @@ def _probability(p: Any) -> float:
         raise InputTypeError(f"p must be a number in [0, 1]; got {type(p).__name__}")
     value = float(p)
     if not (0.0 <= value <= 1.0):
-        raise InputError(f"p must be a number in [0, 1]; got {p!r}")
+        raise InputError(f"p must be a number in [0, 1]; got {shown(p)}")
     return value
 
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy import optimize, special
 
 from crossval.errors import InputError, InputTypeError
-from crossval.stats._validate import as_count, check_conf_level, check_option, frozen_array
+from crossval.stats._validate import as_count, check_conf_level, check_option, frozen_array, shown
 from crossval.stats.fisher_network import (
     FISHER_MAX_WORK,
     fisher_rxc_pvalue,
@@ -118,7 +118,7 @@ def _as_table(table: Any) -> IntArray:
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
         raise InputError(
-            f"table must hold non-negative whole numbers; table[{i}][{j}] is {arr[i, j]!r}"
+            f"table must hold non-negative whole numbers; table[{i}][{j}] is {shown(arr[i, j])}"
         )
     if values.max() >= 2.0**53:
         raise InputError("table counts must be below 2**53 so that they are exact")
@@ -322,11 +322,11 @@ def fisher_exact(
         raise InputTypeError(f"simulate must be True or False; got {simulate!r}")
     sims = as_count("n_sim", n_sim)
     if sims < 1:
-        raise InputError(f"n_sim must be at least 1; got {n_sim!r}")
+        raise InputError(f"n_sim must be at least 1; got {shown(n_sim)}")
     seed_value = None if seed is None else as_count("seed", seed)
     work_limit = FISHER_MAX_WORK if max_work is None else as_count("max_work", max_work)
     if work_limit < 1:
-        raise InputError(f"max_work must be a positive whole number; got {max_work!r}")
+        raise InputError(f"max_work must be a positive whole number; got {shown(max_work)}")
     counts = _as_table(table)
     if counts.shape == (2, 2):
         return _fisher_2x2(counts, alternative, level)

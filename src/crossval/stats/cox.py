@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from scipy import linalg, stats
 
 from crossval.errors import InputError, InputTypeError
-from crossval.stats._validate import check_conf_level, check_option, frozen_array
+from crossval.stats._validate import check_conf_level, check_option, frozen_array, shown
 from crossval.stats.cox_likelihood import (
     TIES,
     CoxDerivatives,
@@ -248,7 +248,8 @@ def _fix_counting_times(inputs: CoxInputs) -> CoxInputs:
     if (start >= time).any():
         i = int(np.flatnonzero(start >= time)[0])
         raise InputError(
-            f"start and time of row {i} ({inputs.start[i]!r}, {inputs.time[i]!r}) are equal "
+            f"start and time of row {i} ({shown(inputs.start[i])}, {shown(inputs.time[i])}) "
+            "are equal "
             "up to round-off, so the interval has length 0 (R: 'an interval has effective "
             "length 0'); pass timefix=False to keep them distinct"
         )

@@ -45,6 +45,7 @@ from crossval.stats._validate import (
     check_option,
     check_same_length,
     frozen_array,
+    shown,
 )
 
 TIES = ("efron", "breslow", "exact")
@@ -102,13 +103,13 @@ def check_cox_inputs(
     elif (w <= 0).any():
         i = int(np.flatnonzero(w <= 0)[0])
         raise InputError(
-            f"weights must be > 0 (as in R's coxph); element {i} is {weights[i]!r}"
+            f"weights must be > 0 (as in R's coxph); element {i} is {shown(weights[i])}"
         )
     if st is not None and (st >= t).any():
         i = int(np.flatnonzero(st >= t)[0])
         raise InputError(
             f"start must be < time in every row (the interval is (start, time]); "
-            f"row {i} has start={st[i]!r}, time={t[i]!r}"
+            f"row {i} has start={shown(st[i])}, time={shown(t[i])}"
         )
     codes = np.broadcast_to(np.intp(0), (n,)) if lab is None else _strata_codes(lab)
     return CoxInputs(t, ev, x, names, codes, w, st, lab is not None, weights is not None)
@@ -165,7 +166,7 @@ def _covariate_matrix(covariates: Any) -> tuple[FloatArray, tuple[str, ...]]:
     if bad.any():
         i, j = (int(v[0]) for v in np.nonzero(bad))
         raise InputError(
-            f"covariates must be finite; row {i}, column {j} is {arr[i, j]!r} "
+            f"covariates must be finite; row {i}, column {j} is {shown(arr[i, j])} "
             "(NaN and infinite values are not allowed)"
         )
     return x, tuple(f"x{j + 1}" for j in range(x.shape[1]))
@@ -825,7 +826,7 @@ def check_exact_weights(ties: str, weights: FloatArray) -> None:
         i = int(np.flatnonzero(weights != 1)[0])
         raise InputError(
             "weights are not supported with ties='exact' (R's coxph refuses them too); "
-            f"element {i} of weights is {weights[i]!r}; use ties='efron' or 'breslow'"
+            f"element {i} of weights is {shown(weights[i])}; use ties='efron' or 'breslow'"
         )
 
 

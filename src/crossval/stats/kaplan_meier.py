@@ -24,6 +24,7 @@ from crossval.stats._validate import (
     check_option,
     check_same_length,
     frozen_array,
+    shown,
 )
 from crossval.stats.interval import ConfidenceInterval
 from crossval.stats.timefix import aeq_sorted_times
@@ -345,10 +346,10 @@ def _check_probability(p: object) -> float:
         raise InputTypeError(f"p must be a number in [0, 1]; got {type(p).__name__}")
     prob = float(p)
     if not (0.0 <= prob <= 1.0):
-        raise InputError(f"p must be in the closed interval [0, 1]; got {p!r}")
+        raise InputError(f"p must be in the closed interval [0, 1]; got {shown(p)}")
     return prob
 
 
 def _check_flag(name: str, value: object) -> None:
     if not isinstance(value, (bool, np.bool_)):
-        raise InputTypeError(f"{name} must be True or False; got {value!r}")
+        raise InputTypeError(f"{name} must be True or False; got {shown(value)}")

@@ -17,6 +17,7 @@ from crossval.stats._validate import (
     as_label_array,
     check_same_length,
     frozen_array,
+    shown,
 )
 from crossval.stats.timefix import aeq_sorted_times
 
@@ -78,7 +79,7 @@ def logrank(
     check_same_length(time=t, event=e, group=g, strata=s)
     weight_power = _check_rho(rho)
     if not isinstance(timefix, (bool, np.bool_)):
-        raise InputTypeError(f"timefix must be True or False; got {timefix!r}")
+        raise InputTypeError(f"timefix must be True or False; got {shown(timefix)}")
 
     labels, gidx = _codes("group", g)
     k = labels.size
@@ -248,8 +249,8 @@ def _codes(name: str, labels: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.in
 
 def _check_rho(rho: object) -> float:
     if isinstance(rho, bool) or not isinstance(rho, (int, float, np.integer, np.floating)):
-        raise InputTypeError(f"rho must be a finite number (0 = log-rank); got {rho!r}")
+        raise InputTypeError(f"rho must be a finite number (0 = log-rank); got {shown(rho)}")
     value = float(rho)
     if not math.isfinite(value):
-        raise InputError(f"rho must be a finite number (0 = log-rank); got {rho!r}")
+        raise InputError(f"rho must be a finite number (0 = log-rank); got {shown(rho)}")
     return value

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossval.errors import InputError, InputTypeError
-from crossval.stats._validate import as_float_array, check_same_length
+from crossval.stats._validate import as_float_array, check_same_length, shown
 
 # R: sqrt(.Machine$double.eps), the default tolerance of all.equal and aeqSurv.
 DEFAULT_TOLERANCE = math.sqrt(np.finfo(np.float64).eps)
@@ -62,7 +62,7 @@ def aeq_times(
         raise InputTypeError(f"tolerance must be a number; got {type(tolerance).__name__}")
     tol = float(tolerance)
     if not math.isfinite(tol):
-        raise InputError(f"tolerance must be finite; got {tolerance!r}")
+        raise InputError(f"tolerance must be finite; got {shown(tolerance)}")
 
     names = ["time"] + [f"extra[{i}]" for i in range(len(extra))]
     arrays = [
