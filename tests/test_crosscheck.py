@@ -187,6 +187,56 @@ def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
     assert verdicts["statistic"] == DISAGREE and verdicts["p_value"] == AGREE
 
 
+def test_an_engine_that_fails_inside_is_reported_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # statsmodels' Newton step raised IndexError on a Cox fit with no events:
+    # whatever another engine raises is that engine's error in the report
+    from crossval.engines import scipy_engine
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise IndexError("tuple index out of range\n  (deep inside)")
+
+    monkeypatch.setattr(scipy_engine, "logrank", broken)
+    d = reference_dataset("lung")
+    check = crosscheck("logrank", d["time"], d["status"], d["sex"], engines=["scipy"])
+    (outcome,) = check.engines
+    assert outcome.status == "error"
+    assert outcome.detail == "IndexError: tuple index out of range (deep inside)"
+    assert check.crossval.status == "ok" and check.failed
+
+
+def test_crossval_failing_inside_is_a_bug_that_surfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossval.compare.crosscheck as module
+
+    real = module.run_engine
+
+    def crossval_broken(engine: str, *args: Any, **kwargs: Any) -> Any:
+        if engine == "crossval":
+            raise IndexError("a bug in crossval")
+        return real(engine, *args, **kwargs)
+
+    monkeypatch.setattr(module, "run_engine", crossval_broken)
+    d = reference_dataset("lung")
+    with pytest.raises(IndexError, match="a bug in crossval"):
+        crosscheck("logrank", d["time"], d["status"], d["sex"], engines=["scipy"])
+
+
+def test_cli_reports_an_engine_failure_with_exit_1(
+    aml_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crossval.engines import scipy_engine
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("strata")
+
+    monkeypatch.setattr(scipy_engine, "logrank", broken)
+    code = main(["crosscheck", str(aml_csv), "--time", "weeks", "--event", "died",
+                 "--group", "arm", "--engines", "scipy"])
+    assert code == 1
+    assert "scipy: KeyError: 'strata'" in capsys.readouterr().out
+
+
 @pytest.mark.r
 @pytest.mark.parametrize(
     ("table", "scale", "verdict"),
@@ -249,6 +299,24 @@ def aml_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rows = [[f"{d['time'][i]:g}", int(d["status"][i]), "Maintained" if d["maintained"][i]
              else "Nonmaintained"] for i in range(d["time"].size)]
     return _write_csv(tmp_path_factory.mktemp("cc") / "aml.csv", ["weeks", "died", "arm"], rows)
+
+
+def test_cli_on_data_with_no_events_reports_every_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No events: crossval refuses the log-rank test and Cox with its own
+    # message, and what the other engines raise (statsmodels 0.15's PHReg an
+    # IndexError) is reported per engine; nothing escapes as a traceback.
+    path = _write_csv(tmp_path / "none.csv", ["t", "e", "arm", "x"],
+                      [["1", "0", "a", "1"], ["2", "0", "b", "2"], ["3", "0", "a", "3"],
+                       ["4", "0", "b", "1"]])
+    code = main(["crosscheck", str(path), "--time", "t", "--event", "e", "--group", "arm",
+                 "--covariates", "x", "--engines", "scipy,statsmodels,lifelines"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "crossval: InputError: event has no events (all 0)" in out
+    assert "crossval: InputError: cox_ph needs at least one event" in out
+    assert "== Kaplan-Meier (all rows) ==" in out
 
 
 def test_cli_text_report_and_exit_code(aml_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:

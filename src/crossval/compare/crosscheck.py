@@ -387,6 +387,17 @@ def _crossval_default(function: str, option: str) -> Any:
 # ---------------------------------------------------------------- analysis
 
 
+_CROSSVAL_FAILURES: tuple[type[Exception], ...] = (
+    CrossvalError, ValueError, TypeError, ArithmeticError,
+)
+
+
+def _failure(exc: Exception) -> str:
+    """An engine's exception as one line: its type and message."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
 def _run(engine: str, function: str, args: tuple[Any, ...], options: Mapping[str, Any]
          ) -> EngineOutcome:
     """Run the engine with the options it accepts; retry with its own defaults if refused.
@@ -415,13 +426,18 @@ def _run(engine: str, function: str, args: tuple[Any, ...], options: Mapping[str
             default = _crossval_default(function, key)
             if default is not None and default is not _EMPTY:
                 used[key] = default
+    # Another engine's failure, whatever it raises from inside, is a finding
+    # about that engine (reported, the others still compared); crossval's
+    # own engine raises only its documented input errors, and anything else
+    # from it is a bug that must surface.
+    failures = _CROSSVAL_FAILURES if engine == CROSSVAL else (Exception,)
     try:
         return EngineOutcome(engine, "ok", result=run_engine(engine, function, *args, **used),
                              options=used)
     except EngineUnsupportedError as exc:
         first = str(exc)
-    except (CrossvalError, ValueError, TypeError, ArithmeticError) as exc:
-        return EngineOutcome(engine, "error", f"{type(exc).__name__}: {exc}", options=used)
+    except failures as exc:
+        return EngineOutcome(engine, "error", _failure(exc), options=used)
     # Fall back to the engine's defaults for the options the dialect table
     # describes (e.g. scipy's ecdf has no log interval: use its linear one).
     fallback = {k: v for k, v in used.items() if k not in described}
@@ -431,8 +447,8 @@ def _run(engine: str, function: str, args: tuple[Any, ...], options: Mapping[str
         result = run_engine(engine, function, *args, **fallback)
     except EngineUnsupportedError as exc:
         return EngineOutcome(engine, "unsupported", str(exc), options=fallback)
-    except (CrossvalError, ValueError, TypeError, ArithmeticError) as exc:
-        return EngineOutcome(engine, "error", f"{type(exc).__name__}: {exc}", options=fallback)
+    except failures as exc:
+        return EngineOutcome(engine, "error", _failure(exc), options=fallback)
     return EngineOutcome(engine, "ok", f"with its own defaults ({first})", result=result,
                          options=fallback)
 
