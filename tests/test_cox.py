@@ -404,6 +404,9 @@ def test_estimates_do_not_depend_on_row_order_or_covariate_shift() -> None:
         ({"covariates": {"a": [1.0, np.inf, 0, 0, 0, 0, 0, 0]}}, InputError,
          ["covariates['a']", "element 1"]),
         ({"covariates": {"a": [2.0] * 8}}, InputError, ["'a'", "constant"]),
+        # squares of 1e200 overflow: said so, not "constant"
+        ({"covariates": {"a": [1e200, 2e200, 3e200, -1e200, 0, 1e200, 0, 2e200]}}, InputError,
+         ["covariate 'a'", "from its mean", "rescale"]),
         ({"covariates": {"a": [1.0, 0, 2, 1, 3, 0, 1, 2], "b": [2.0, 0, 4, 2, 6, 0, 2, 4]}},
          InputError, ["collinear", "'b'", "'a'"]),
         ({"weights": [1, 2, 1, 1, 1, 1, 1, 1], "ties": "exact"}, InputError,
@@ -432,3 +435,15 @@ def test_covariate_constant_within_strata_is_refused() -> None:
     strata = [1, 1, 1, 1, 2, 2, 2, 2]
     with pytest.raises(InputError, match=r"'g'.*constant"):
         cox_ph(s["time"], s["event"], {"a": s["covariates"]["a"], "g": strata}, strata=strata)
+
+
+def test_large_but_representable_covariates_fit_as_rescaled() -> None:
+    # 1e99 is within MAX_DEVIATION: the fit is the fit of x / 1e99, its
+    # coefficient and standard error divided by 1e99
+    base = _small()
+    x = np.asarray(base["covariates"]["a"], dtype=float)
+    scaled = cox_ph(**(base | {"covariates": {"a": x * 1e99}}))
+    plain = cox_ph(**(base | {"covariates": {"a": x}}))
+    np.testing.assert_allclose(scaled.coef * 1e99, plain.coef, rtol=1e-9)
+    np.testing.assert_allclose(scaled.se * 1e99, plain.se, rtol=1e-9)
+    assert scaled.loglik == pytest.approx(plain.loglik, rel=1e-12)

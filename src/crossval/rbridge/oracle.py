@@ -286,10 +286,13 @@ def r_cox_ph(
     coef = _vec(fit.rx2("coefficients"))
     var = _vec(fit.rx2("var")).reshape(p, p)
     naive = _vec(fit.rx2("naive.var")).reshape(p, p) if robust else var
-    se = np.sqrt(np.diag(naive))
-    used_se = np.sqrt(np.diag(var))
+    # R's variance can be 0 or negative after a monotone likelihood ran out of
+    # iterations: se NaN or 0 and z infinite are then R's own answer
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.diag(naive))
+        used_se = np.sqrt(np.diag(var))
+        z = coef / used_se
     zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    z = coef / used_se
     loglik = _vec(fit.rx2("loglik"))
     wald = _scalar(fit.rx2("wald.test"))
     score = _scalar(fit.rx2("score"))

@@ -50,6 +50,9 @@ R_EPS = 1e-9
 R_TOLER_INF = float(np.sqrt(R_EPS))
 NEWTON_DECREMENT_TOL = 1e-20
 COLLINEAR_TOL = 1e-10
+# Largest distance of a covariate value from the covariate's mean: squares up
+# to 1e200 leave room for sums over any number of rows and weights.
+MAX_DEVIATION = 1e100
 # Every event's conditional probability within 1e-10 of 1: only covariates that
 # separate the events get a finite fit that close to the supremum 0.
 LOGLIK_SUPREMUM_TOL = 1e-10
@@ -117,6 +120,9 @@ def cox_ph(
     ``covariates`` is a 1-d array (one covariate), an n x p array (named
     ``x1..xp``) or a mapping name -> array.  ``iterations`` counts crossval's
     own Newton steps, which run past R's stopping point (see module notes).
+    Covariates that are constant or collinear within the risk sets (R: NA
+    coefficients), or that lie more than ``MAX_DEVIATION`` (1e100) from their
+    mean, are refused with an ``InputError`` that names them.
     """
     ties = check_option("ties", ties, TIES)
     level = check_conf_level(conf_level)
@@ -139,6 +145,7 @@ def cox_ph(
     names = inputs.names
     n = int(inputs.time.size)
     n_events = int(inputs.event.sum())
+    _check_magnitude(inputs.x, names)
     # what the information of each covariate would be if it varied within the
     # risk sets as much as overall: the yardstick for "does not vary" below
     spread = float(inputs.weights @ inputs.event) * np.var(inputs.x, axis=0)
@@ -254,6 +261,19 @@ def _fix_counting_times(inputs: CoxInputs) -> CoxInputs:
             "length 0'); pass timefix=False to keep them distinct"
         )
     return dataclasses.replace(inputs, time=time, start=start)
+
+
+def _check_magnitude(x: FloatArray, names: tuple[str, ...]) -> None:
+    """Refuse covariates so far from their mean that sums of their squares overflow."""
+    deviation = np.abs(x - x.mean(axis=0)).max(axis=0)
+    for j, dev in enumerate(deviation):
+        if not dev <= MAX_DEVIATION:
+            raise InputError(
+                f"covariate {names[j]!r} lies as far as {dev:.3g} from its mean; crossval "
+                f"needs at most {MAX_DEVIATION:g}, so that the score and information (sums of "
+                f"squared deviations) stay inside double precision; rescale it, e.g. divide "
+                f"it by {dev:.0e}, which multiplies its coefficient by the same factor"
+            )
 
 
 def _check_rank(
