@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from crossval.cli import main
@@ -185,6 +186,58 @@ def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
     check = crosscheck("logrank", d["time"], d["status"], d["sex"], engines=["scipy"])
     verdicts = {c.quantity: c.verdict for c in check.checks}
     assert verdicts["statistic"] == DISAGREE and verdicts["p_value"] == AGREE
+
+
+# x separates the events (all events at x = 0): the likelihood is monotone and
+# the coefficient of x infinite; each engine stops somewhere along the way
+_SEPARATED = (np.arange(1.0, 7.0), np.array([1, 1, 1, 0, 0, 0]),
+              {"x": np.array([0.0, 0, 0, 1, 1, 1])})
+_STOPPED = {"coef", "hazard_ratio", "se", "z", "p_value", "wald", "loglik", "lrt"}
+
+
+@pytest.mark.parametrize("engine", ["R", "lifelines", "statsmodels"])
+def test_a_monotone_cox_fit_compares_what_does_not_depend_on_the_stop(engine: str) -> None:
+    check = crosscheck("cox_ph", *_SEPARATED, engines=[engine])
+    (outcome,) = check.engines
+    if outcome.status == "unavailable":
+        if engine == "R" and r_required():
+            pytest.fail(f"CROSSVAL_REQUIRE_R=1 but R is unavailable: {outcome.detail}")
+        pytest.skip(f"{engine} is not installed here: {outcome.detail}")
+    assert check.crossval.result is not None
+    assert not check.crossval.result.result.converged
+    assert any("monotone" in w for w in check.crossval.result.warnings)
+    verdicts = {c.quantity: c for c in check.checks}
+    # the score test is at beta = 0, before any stop: it must agree (lifelines
+    # reports none)
+    assert "score" not in verdicts or verdicts["score"].verdict == AGREE
+    assert verdicts["n_events"].verdict == AGREE
+    moved = [q for q in _STOPPED if q in verdicts and verdicts[q].verdict == CONVENTION]
+    assert moved, "every engine stops elsewhere than crossval on some quantity"
+    for q in moved:
+        assert "not estimates" in verdicts[q].conventions[-1]
+    assert not any(c.verdict == DISAGREE for c in check.checks)
+
+
+def test_a_converged_cox_fit_gets_no_stopping_point_excuse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossval.engines import statsmodels_engine
+
+    real = statsmodels_engine.cox_ph
+
+    def shifted(*args: Any, **kwargs: Any) -> Any:
+        import dataclasses
+
+        out = real(*args, **kwargs)
+        result = dataclasses.replace(out.result, coef=out.result.coef * 1.01)
+        return EngineResult(result, engine="statsmodels", versions=out.versions,
+                            reported=out.reported, call=out.call)
+
+    monkeypatch.setattr(statsmodels_engine, "cox_ph", shifted)
+    d = reference_dataset("lung")
+    check = crosscheck("cox_ph", d["time"], d["status"], {"age": d["age"]},
+                       engines=["statsmodels"])
+    assert check.crossval.result is not None and check.crossval.result.result.converged
+    verdicts = {c.quantity: c.verdict for c in check.checks}
+    assert verdicts["coef"] == DISAGREE
 
 
 def test_an_engine_that_fails_inside_is_reported_not_raised(

@@ -274,6 +274,32 @@ def _larger_than_2x2(args: tuple[Any, ...]) -> bool:
 _FEXACT_MERGING = Tolerance(rel=1e-6, convention="R FEXACT merges past probabilities")
 
 
+# What a Cox fit's stopping point decides. Where the likelihood is monotone
+# (a coefficient is infinite) every engine stops somewhere along the ray to
+# infinity, so these are where it stopped, not estimates. The fitted
+# log-likelihood only approaches its supremum there, below it by about
+# exp(-|coef|) at the stop, and the supremum is often 0 (every event certain),
+# where no relative bound means anything. The score test (at beta = 0), df
+# and the counts are still compared (the null log-likelihood shares the
+# loglik field with the fitted one, and is excused with it).
+_COX_STOPPING_POINT = frozenset({
+    "coef", "hazard_ratio", "se", "hr_ci", "z", "p_value", "wald", "wald_p", "var",
+    "naive_var", "robust_se", "loglik", "lrt", "lrt_p",
+})
+
+
+def _stopping_convention() -> Convention:
+    """For a Cox fit that crossval could not bring to convergence (a monotone likelihood)."""
+    return Convention(
+        "cox-stopping-point",
+        "crossval's fit did not converge (its warning says why: the likelihood is monotone, "
+        "an estimate is infinite): coefficients, standard errors, z, p, the Wald test, the "
+        "fitted log-likelihood and the likelihood-ratio test are where each engine stopped, "
+        "not estimates, and are not compared",
+        _COX_STOPPING_POINT, tolerance=Tolerance(rel=math.inf, convention="stopping point"),
+    )
+
+
 def _special_conventions(engine: str, function: str, args: tuple[Any, ...],
                          options: Mapping[str, Any]) -> list[Convention]:
     """Conventions not expressible as one crossval option (see each engine's module notes)."""
@@ -588,6 +614,8 @@ def crosscheck(function: str, *args: Any, engines: Iterable[str] | None = None,
             continue
         conventions = (_option_conventions(name, function, options, outcome.options)
                        + _special_conventions(name, function, args, options))
+        if function == "cox_ph" and not own.result.result.converged:
+            conventions.append(_stopping_convention())
         theirs = numeric_fields(outcome.result)
         for quantity, value in theirs.items():
             check = _check_quantity(function, quantity, name, value, cv, conventions)

@@ -226,7 +226,8 @@ def cox_ph(
     summary = cph.summary
     z = summary["z"].to_numpy(dtype=float)
     pvals = summary["p"].to_numpy(dtype=float)
-    hr_ci = np.exp(cph.confidence_intervals_.to_numpy(dtype=float))
+    with np.errstate(over="ignore"):  # a limit of a diverging coefficient is inf
+        hr_ci = np.exp(cph.confidence_intervals_.to_numpy(dtype=float))
     fitted = float(cph.log_likelihood_)
     lrt = float(lrt_test.test_statistic)
     nan_p = np.full(p, math.nan)

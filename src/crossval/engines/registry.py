@@ -145,10 +145,14 @@ def run_engine(name: str, function: str, /, *args: Any, **options: Any) -> Engin
         out: EngineResult[Any] = fn(*args, **options)
         return out
     result = fn(*args, **options)
+    # a result's note (a Cox fit that did not converge, say) is crossval's
+    # warning, shown beside the other engines' own
+    note = getattr(result, "note", "")
     return EngineResult(
         result, engine=CROSSVAL, versions=_crossval_versions(),
         reported=[f.name for f in dataclasses.fields(result)],
         call=f"crossval.{function}({_describe(options)})",
+        warnings=(note,) if note else (),
     )
 
 

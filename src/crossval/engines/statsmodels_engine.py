@@ -251,11 +251,13 @@ def cox_ph(
     lrt = 2.0 * (fitted - null_loglik)
     wald = float(beta @ np.linalg.solve(var, beta))
     score = float(u0 @ np.linalg.solve(info0, u0))
+    with np.errstate(over="ignore"):  # a limit of a diverging coefficient is inf
+        hr_ci = np.exp(np.asarray(res.conf_int(alpha=1.0 - level), dtype=float))
     result = CoxResult(
         coef=frozen_array(beta),
         se=frozen_array(np.sqrt(np.diag(naive))),
         hazard_ratio=frozen_array(np.exp(beta)),
-        hr_ci=frozen_array(np.exp(np.asarray(res.conf_int(alpha=1.0 - level), dtype=float))),
+        hr_ci=frozen_array(hr_ci),
         z=frozen_array(np.asarray(res.tvalues, dtype=float)),
         p_value=frozen_array(np.asarray(res.pvalues, dtype=float)),
         loglik=(null_loglik, fitted),
