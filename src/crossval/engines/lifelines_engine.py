@@ -26,9 +26,11 @@ lifelines' conventions, and how they show against R and crossval:
   ``weightings="fleming-harrington", p=rho``); no strata, and only the
   statistic, its df and p are reported.
 - **Cox ties are Efron only**, and lifelines stops Newton-Raphson on its own
-  criteria (step norm < 1e-7, or relative log-likelihood change < 1e-9, on
-  standardised covariates), so its coefficients agree with the exact
-  maximiser to ~1e-6 relative, not to machine precision. It reports no score
+  criteria (Newton decrement or step norm < 1e-7, on standardised
+  covariates, or relative log-likelihood change < 1e-9), so its
+  coefficients can be ~4.5e-4 standard errors from the exact maximiser;
+  crosscheck compares them by evaluating crossval's model at lifelines'
+  coefficients (``crossval.compare.crosscheck``). It reports no score
   or Wald test; the null log-likelihood is taken from its likelihood-ratio
   test. With ``robust=True`` its sandwich variance is its own (not R's
   weighted dfbeta sandwich at tied times or with case weights).
