@@ -168,20 +168,26 @@ def test_a_convention_excuses_only_what_it_reproduces(monkeypatch: pytest.Monkey
     assert check.failed
 
 
-def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crossval.engines import scipy_engine
+def _scale_engine_field(monkeypatch: pytest.MonkeyPatch, engine: str, function: str,
+                        name: str, factor: float) -> None:
+    """Make ``engine`` report field ``name`` of its ``function`` result times ``factor``."""
+    import dataclasses
+    import importlib
 
-    real = scipy_engine.logrank
+    module = importlib.import_module(f"crossval.engines.{engine}_engine")
+    real = getattr(module, function)
 
-    def off_by_one_percent(*args: Any, **kwargs: Any) -> Any:
-        import dataclasses
-
+    def scaled(*args: Any, **kwargs: Any) -> Any:
         out = real(*args, **kwargs)
-        result = dataclasses.replace(out.result, statistic=out.result.statistic * 1.01)
-        return EngineResult(result, engine="scipy", versions=out.versions,
+        result = dataclasses.replace(out.result, **{name: getattr(out.result, name) * factor})
+        return EngineResult(result, engine=engine, versions=out.versions,
                             reported=out.reported, call=out.call)
 
-    monkeypatch.setattr(scipy_engine, "logrank", off_by_one_percent)
+    monkeypatch.setattr(module, function, scaled)
+
+
+def test_a_wrong_engine_answer_is_a_disagreement(monkeypatch: pytest.MonkeyPatch) -> None:
+    _scale_engine_field(monkeypatch, "scipy", "logrank", "statistic", 1.01)
     d = reference_dataset("lung")
     check = crosscheck("logrank", d["time"], d["status"], d["sex"], engines=["scipy"])
     verdicts = {c.quantity: c.verdict for c in check.checks}
@@ -221,19 +227,7 @@ def test_a_monotone_cox_fit_compares_what_does_not_depend_on_the_stop(engine: st
 
 
 def test_a_converged_cox_fit_gets_no_stopping_point_excuse(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crossval.engines import statsmodels_engine
-
-    real = statsmodels_engine.cox_ph
-
-    def shifted(*args: Any, **kwargs: Any) -> Any:
-        import dataclasses
-
-        out = real(*args, **kwargs)
-        result = dataclasses.replace(out.result, coef=out.result.coef * 1.01)
-        return EngineResult(result, engine="statsmodels", versions=out.versions,
-                            reported=out.reported, call=out.call)
-
-    monkeypatch.setattr(statsmodels_engine, "cox_ph", shifted)
+    _scale_engine_field(monkeypatch, "statsmodels", "cox_ph", "coef", 1.01)
     d = reference_dataset("lung")
     check = crosscheck("cox_ph", d["time"], d["status"], {"age": d["age"]},
                        engines=["statsmodels"])
@@ -265,19 +259,7 @@ def test_lifelines_is_compared_at_its_own_stopping_point() -> None:
 def test_lifelines_stopping_where_its_rule_would_not_is_a_disagreement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from crossval.engines import lifelines_engine
-
-    real = lifelines_engine.cox_ph
-
-    def early(*args: Any, **kwargs: Any) -> Any:
-        import dataclasses
-
-        out = real(*args, **kwargs)
-        result = dataclasses.replace(out.result, coef=out.result.coef * 1.01)
-        return EngineResult(result, engine="lifelines", versions=out.versions,
-                            reported=out.reported, call=out.call)
-
-    monkeypatch.setattr(lifelines_engine, "cox_ph", early)
+    _scale_engine_field(monkeypatch, "lifelines", "cox_ph", "coef", 1.01)
     d = reference_dataset("lung")
     check = crosscheck("cox_ph", d["time"], d["status"], {"age": d["age"]},
                        engines=["lifelines"])
