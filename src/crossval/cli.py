@@ -203,6 +203,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     except (InputError, OSError) as exc:
         print(f"crossval extract: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_INVALID
+    for note in extraction.notes:
+        print(f"crossval extract: note: {note}", file=sys.stderr)
     levels = {c: sum(1 for d in extraction.drafts if d.confidence == c)
               for c in ("high", "medium", "low")}
     summary = (f"{len(extraction.drafts)} claims extracted from {args.paper} "

@@ -116,6 +116,17 @@ def test_unknown_group_lists_declared_groups() -> None:
     assert "a, all, b" in str(err)
 
 
+def test_a_file_with_no_groups_loads_and_refuses_a_group_by_name() -> None:
+    # a single-arm paper: figures with their own denominators need no group
+    no_groups = claims_text(GOOD.replace("denominator: a", 'denominator: "100"'))
+    no_groups = no_groups.split("groups:")[0] + "groups: []\nclaims:" + no_groups.split(
+        "claims:", 1)[1]
+    claims = parse_claims(no_groups, path="paper.yaml")
+    assert claims.groups == {} and [c.id for c in claims.claims] == ["orr"]
+    with pytest.raises(ClaimsError, match="declared group \\(the file declares none\\)"):
+        parse_claims(no_groups.replace('denominator: "100"', "denominator: a"), path="p.yaml")
+
+
 def test_ci_bounds_in_wrong_order() -> None:
     err, _ = load_error("""
     - id: m

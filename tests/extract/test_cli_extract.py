@@ -81,9 +81,35 @@ def test_missing_paper_is_invalid_input(tmp_path: Path,
     assert cli.main(["audit", str(tmp_path / "none.txt")]) == cli.EXIT_INVALID
 
 
-def test_text_without_groups_is_invalid_input(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_without_groups_or_figures_is_invalid_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "nogroups.txt"
     path.write_text("Results\nSomething happened in 3 (10%) patients.\n", encoding="utf-8")
     assert cli.main(["extract", str(path)]) == cli.EXIT_INVALID
-    assert "no groups found" in capsys.readouterr().err
+    assert "no groups and no figures found" in capsys.readouterr().err
+
+
+# A single-arm paper: no groups, but a response rate with its own denominator
+# and CI, and a hazard ratio, that need none. 18/40 has the Clopper-Pearson
+# interval 29.3%-61.5%; 12/40's (30.0%) is 16.6%-46.5%, not the 14.7%-45.6%
+# printed here.
+SINGLE_ARM = ("Methods\nResponse rates are given with exact Clopper-Pearson 95% confidence "
+              "intervals.\n\nResults\nThe median OS was 12.3 months (95% CI 10.1-14.5) vs "
+              "9.8 months (95% CI 8.0-11.2); HR 0.71 (95% CI 0.55-0.92). ORR was 45.0% (18/40; 95% "
+              "CI, 29.3%-61.5%). DCR was 30.0% (12/40; 95% CI, 14.7%-45.6%).\n")
+
+
+def test_a_paper_with_no_groups_is_extracted_and_audited(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "single_arm.txt"
+    path.write_text(SINGLE_ARM, encoding="utf-8")
+    out = tmp_path / "claims.yaml"
+    assert cli.main(["extract", str(path), "-o", str(out)]) == cli.EXIT_OK
+    assert "note: no groups found" in capsys.readouterr().err
+    claims = load_claims(out)
+    assert claims.groups == {}
+    assert {c.type for c in claims.claims} >= {"hazard-ratio", "proportion-ci"}
+    assert cli.main(["audit", str(path), "--format", "json"]) == cli.EXIT_FAILED
+    findings = {f["id"]: f["status"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert findings["abstract-orr-40"] == "pass"
+    assert [s for i, s in findings.items() if i.startswith("abstract-dcr")] == ["fail"]

@@ -186,5 +186,6 @@ class ClaimsFile:
             return self.groups[name]
         except KeyError:
             raise InputError(
-                f"group {name!r} is not declared; declared groups: {', '.join(self.groups)}"
+                f"group {name!r} is not declared; declared groups: "
+                f"{', '.join(self.groups) or 'none'}"
             ) from None

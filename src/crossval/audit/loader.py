@@ -100,8 +100,9 @@ class _Validator:
                 return
             if isinstance(value, str) and value.isdigit() and int(value) > 0:
                 return
+            declared = ", ".join(sorted(self.groups)) or "the file declares none"
             raise fail(
-                f"must name a declared group ({', '.join(sorted(self.groups))}) or be a quoted "
+                f"must name a declared group ({declared}) or be a quoted "
                 f"positive whole number such as '583'; got {value!r}"
             )
         elif kind == "group":
@@ -166,10 +167,14 @@ class _Validator:
         except InputError as exc:
             raise fail(str(exc)) from None
 
+    def _declared(self) -> str:
+        if not self.groups:
+            return "the file declares no groups"
+        return "declared: " + ", ".join(map(repr, self.groups))
+
     def _group(self, value: Any, fail: Any) -> None:
         if not isinstance(value, str) or value not in self.groups:
-            raise fail(f"{value!r} is not a declared group; declared: "
-                       f"{', '.join(map(repr, self.groups))}")
+            raise fail(f"{value!r} is not a declared group; {self._declared()}")
 
     def _ref(self, value: Any, fail: Any) -> None:
         if not isinstance(value, str) or not value:
@@ -196,8 +201,7 @@ class _Validator:
         for key, item in value.items():
             at = _line(value, key)
             if key not in self.groups:
-                raise fail(f"{key!r} is not a declared group; declared: "
-                           f"{', '.join(map(repr, self.groups))}", at)
+                raise fail(f"{key!r} is not a declared group; {self._declared()}", at)
             each(item, lambda m, key=key, at=at: fail(f"group {key!r}: {m}", at))
 
     @staticmethod
@@ -364,9 +368,12 @@ def _check_references(claims: ClaimsFile) -> None:
 
 
 def _load_groups(value: Any, path: str, line: int | None) -> dict[str, Group]:
-    if not isinstance(value, LineList) or not value:
-        raise ClaimsError("'groups' must be a non-empty list of {name, n, label}", path=path,
-                          line=line, field="groups")
+    # An empty list is a paper that compares no groups (a single-arm trial):
+    # its claims then name no group, and one that does is refused by name.
+    if not isinstance(value, LineList):
+        raise ClaimsError("'groups' must be a list of {name, n, label} (an empty list [] when "
+                          "the paper compares no groups)", path=path, line=line,
+                          field="groups")
     groups: dict[str, Group] = {}
     for i, raw in enumerate(value):
         at = _line(value, i)

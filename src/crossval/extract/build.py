@@ -67,6 +67,7 @@ class Extraction:
     short_name: str
     groups: tuple[Group, ...]
     drafts: tuple[Draft, ...]
+    notes: tuple[str, ...] = ()  # what the reader could not do, for the person running it
 
     def document(self) -> dict[str, Any]:
         """The claims file as a mapping (schema_version 1)."""
@@ -148,10 +149,6 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     prose_blocks = [(i, b) for i, b in enumerate(blocks) if b.kind in ("paragraph", "legend")]
     prose = _sentences_of(prose_blocks)
     groups = _declare(parsed, prose)
-    if not groups:
-        raise InputError(f"{source}: no groups found; crossval extract needs table headers "
-                         "such as 'Drug A (n = 100)' or text such as '80 in the drug A group "
-                         "and 40 in the placebo group'")
     index = GroupIndex(groups)
     ids = Ids()
     methods = stated_methods((s.text, s.block.section) for s in prose
@@ -195,9 +192,22 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     drafts = [d for t in table_results for d in t.drafts] + linker.drafts
     drafts.sort(key=lambda d: d.order)
     drafts = _drop_below(drafts, min_confidence)
+    # A single-arm paper declares no groups: its figures with their own
+    # denominators (a response rate and its CI) and its hazard ratios are
+    # still read; only figures by group need them.
+    notes: tuple[str, ...] = ()
+    if not groups:
+        if not drafts:
+            raise InputError(f"{source}: no groups and no figures found; crossval extract reads "
+                             "groups from table headers such as 'Drug A (n = 100)' or text such "
+                             "as '80 in the drug A group and 40 in the placebo group', and "
+                             "figures such as '18/40 (45.0%; 95% CI 29.3%-61.5%)'")
+        notes = ("no groups found (no table header such as 'Drug A (n = 100)', no text such "
+                 "as '80 in the drug A group and 40 in the placebo group'): only figures that "
+                 "name no group were read",)
     short_name = _own or Path(source).stem or "paper"
     return Extraction(source=source, short_name=short_name, groups=tuple(groups),
-                      drafts=tuple(drafts))
+                      drafts=tuple(drafts), notes=notes)
 
 
 def extract_file(path: str | Path, *, min_confidence: str = "low") -> Extraction:
@@ -217,6 +227,7 @@ def to_yaml(extraction: Extraction) -> str:
     header = (f"# Claims extracted by crossval from {extraction.source}.\n"
               "# Every claim says how sure the reading is (confidence) and the text it was read\n"
               "# from (source_text); review the medium- and low-confidence ones.\n")
+    header += "".join(f"# Note: {note}.\n" for note in extraction.notes)
     body = yaml.safe_dump(extraction.document(), sort_keys=False, allow_unicode=True, width=100,
                           default_flow_style=False)
     return header + body
