@@ -211,8 +211,8 @@ def _strict_json(text: str) -> object:
 def test_json_shape_key_by_key(result: AuditResult) -> None:
     doc = _strict_json(render(result, format="json"))
     assert isinstance(doc, dict)
-    assert list(doc) == ["source", "findings", "summary"]
-    assert doc["source"] == "claims/alter.yaml"
+    assert list(doc) == ["source", "notes", "findings", "summary"]
+    assert doc["source"] == "claims/alter.yaml" and doc["notes"] == []
     assert doc["summary"] == {"pass": 1, "fail": 1, "warn": 1, "unverifiable": 1, "total": 4}
     assert [f["id"] for f in doc["findings"]] == [f.id for f in FINDINGS]
     for out, finding in zip(doc["findings"], FINDINGS, strict=True):

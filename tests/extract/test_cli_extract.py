@@ -110,6 +110,8 @@ def test_a_paper_with_no_groups_is_extracted_and_audited(
     assert claims.groups == {}
     assert {c.type for c in claims.claims} >= {"hazard-ratio", "proportion-ci"}
     assert cli.main(["audit", str(path), "--format", "json"]) == cli.EXIT_FAILED
-    findings = {f["id"]: f["status"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    doc = json.loads(capsys.readouterr().out)
+    assert [n.split(" (")[0] for n in doc["notes"]] == ["no groups found"]
+    findings = {f["id"]: f["status"] for f in doc["findings"]}
     assert findings["abstract-orr-40"] == "pass"
     assert [s for i, s in findings.items() if i.startswith("abstract-dcr")] == ["fail"]

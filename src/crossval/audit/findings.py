@@ -45,6 +45,9 @@ class AuditResult:
     source: str
     paper: str
     findings: tuple[Finding, ...]
+    # what the audit could not look at, e.g. a paper's text in which no
+    # groups were found (only figures that name no group were read)
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
         """A count per status (every status present, zeros included) and ``total``."""

@@ -244,4 +244,4 @@ def audit_paper(
     """Extract a paper's claims from its text and audit them in one step (``run_audit``)."""
     extraction = extract_file(path, min_confidence=min_confidence)
     result = run_audit(claims_file(extraction), fisher_max_work=fisher_max_work)
-    return replace(result, source=str(path))
+    return replace(result, source=str(path), notes=extraction.notes)

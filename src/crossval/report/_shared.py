@@ -79,6 +79,11 @@ def provenance_line(result: AuditResult) -> str | None:
             f"{curated} hand-curated")
 
 
+def note_lines(result: AuditResult) -> list[str]:
+    """The audit's notes (what it could not look at), one line each."""
+    return [f"note: {note}" for note in result.notes]
+
+
 def extracted_from(finding: Finding) -> str | None:
     """"read from the text (medium confidence): “…”" for an extracted claim, else None."""
     if finding.details.get("provenance") != "extracted":

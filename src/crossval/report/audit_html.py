@@ -15,6 +15,7 @@ from crossval.report._shared import (
     clean,
     expected_text,
     failures,
+    note_lines,
     ordered_summary,
     provenance_line,
     status_label,
@@ -109,6 +110,7 @@ def render_html(result: AuditResult) -> str:
     provenance = provenance_line(result)
     if provenance:
         out.append(f'<p class="meta">{_e(provenance)}</p>')
+    out += [f'<p class="meta">{_e(line)}</p>' for line in note_lines(result)]
     out += [
         _summary(result),
     ]

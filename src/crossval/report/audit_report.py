@@ -20,6 +20,7 @@ from crossval.report._shared import (
     expected_text,
     extracted_from,
     failures,
+    note_lines,
     ordered_summary,
     provenance_line,
     status_label,
@@ -83,9 +84,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def render_json(result: AuditResult) -> str:
-    """``{"source", "findings", "summary"}``, indented, strict JSON."""
+    """``{"source", "notes", "findings", "summary"}``, indented, strict JSON."""
     doc = {
         "source": result.source,
+        "notes": list(result.notes),
         "findings": [finding_dict(f) for f in result.findings],
         "summary": ordered_summary(result),
     }
@@ -130,6 +132,8 @@ def render_markdown(result: AuditResult) -> str:
     provenance = provenance_line(result)
     if provenance:
         lines += [md(provenance), ""]
+    for line in note_lines(result):
+        lines += [md(line), ""]
     lines += [f"**{md(summary_line(result))}**", ""]
     for section, findings in by_section(result.findings):
         lines += [f"## {md(section)}", "", _md_row(list(_MD_COLUMNS))]

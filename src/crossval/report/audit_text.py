@@ -15,6 +15,7 @@ from crossval.report._shared import (
     expected_text,
     extracted_from,
     failures,
+    note_lines,
     provenance_line,
     status_label,
     summary_line,
@@ -143,6 +144,7 @@ def render_text(result: AuditResult, *, color: bool = False, width: int | None =
     provenance = provenance_line(result)
     if provenance:
         lines.append(provenance)
+    lines += [clean(line) for line in note_lines(result)]
     for section, findings in by_section(result.findings):
         title = clean(section)
         lines += ["", _paint(title, "bold", color), "─" * min(len(title), width)]
