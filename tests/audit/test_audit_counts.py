@@ -198,3 +198,37 @@ def test_top_rows(audit_yaml: Audit) -> None:
     assert found["skips"].status == "fail" and "'cough' (2)" in found["skips"].message
     assert found["wrong-pct"].status == "fail" and "3/100 = 3.0%" in found["wrong-pct"].message
     assert found["unknown"].status == "fail" and "no row 'Nausea'" in found["unknown"].message
+
+
+def _order_claim(cid: str, column: str = "any") -> str:
+    return f"""
+- id: {cid}
+  type: row-order
+  location: {{section: Table 2, table: Table 2}}
+  table: Table 2
+  group: a
+  column: {column}
+"""
+
+
+def test_row_order(audit_yaml: Audit) -> None:
+    # Arm A any-grade: 40, 30, 30, 35, 20, 10. Ties keep the order; 35 after
+    # 30, 30 is the one row out of it: in order it stands between Rash (40)
+    # and Cough (30), and at its place a count of 20-30 would fit.
+    counts = [("Rash", 40), ("Cough", 30), ("Fever", 30), ("Nausea", 35), ("Fatigue", 20),
+              ("Pruritus", 10)]
+    rows = "".join(ae_row(name.lower(), name, f"{n} ({n}.0)", "0", "0", "0")
+                   for name, n in counts)
+    found = audit_yaml(rows + _order_claim("order") + _order_claim("g3", "grade3"))
+    order = found["order"]
+    assert order.status == "warn" and list(order.reported) == ["Nausea"]
+    assert "'Nausea' (35) is printed where a count of 20–30 would stand" in order.message
+    assert "between Rash (40) and Cough (30)" in order.message
+    # all grade >= 3 counts are 0: in order
+    assert found["g3"].status == "pass"
+    in_order = "".join(ae_row(name.lower(), name, f"{n} ({n}.0)", "0", "0", "0")
+                       for name, n in sorted(counts, key=lambda c: -c[1]))
+    assert audit_yaml(in_order + _order_claim("order"))["order"].status == "pass"
+    two = "".join(ae_row(name.lower(), name, f"{n} ({n}.0)", "0", "0", "0")
+                  for name, n in counts[:2])
+    assert audit_yaml(two + _order_claim("order"))["order"].status == "unverifiable"

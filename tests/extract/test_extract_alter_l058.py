@@ -59,6 +59,19 @@ def test_extraction_finds_the_same_failures_and_no_others(extracted: AuditResult
     assert failures(extracted) == EXPECTED_FAILURES
 
 
+def test_extraction_warns_and_leaves_unverifiable_as_the_curated_file(
+        extracted: AuditResult) -> None:
+    # among the warnings, Table 2's row order (inferred from the table itself)
+    curated = audit_file(CURATED)
+    for status in ("warn", "unverifiable"):
+        def of(result: AuditResult, status: str = status) -> Counter[tuple[str, tuple[str, ...]]]:
+            return Counter((f.check, tuple(f.reported)) for f in result.findings
+                           if f.status == status)
+        assert of(extracted) == of(curated), status
+    assert ("row-order", ("γ-glutamyl transferase increased",)) in {
+        (f.check, tuple(f.reported)) for f in extracted.findings if f.status == "warn"}
+
+
 def test_failures_explain_themselves(extracted: AuditResult) -> None:
     found = {(f.check, tuple(f.reported)): f for f in extracted.findings if f.status == "fail"}
     assert "wilson" in found[("ci-method", ("7.0%", "3.4%", "13.8%"))].message

@@ -133,3 +133,28 @@ def test_ambiguous_test_statement_is_low_confidence() -> None:
     # test was guessed.
     assert found.status == "warn"
     assert "low confidence" in found.message
+
+
+def _ae_table(counts: list[tuple[str, int, int]]) -> str:
+    """An adverse-event table of (term, drug A count of 80, placebo count of 40) rows."""
+    head = ["TABLE 2 | Adverse events.\t\tDrug A (n = 80)\tPlacebo (n = 40)",
+            "\tPreferred term\tAny grade\tGrade ≥3\tAny grade\tGrade ≥3"]
+    rows = [f"\t{t}\t{a} ({100 * a / 80:.1f})\t0\t{b} ({100 * b / 40:.1f})\t0"
+            for t, a, b in counts]
+    return "\n".join([*head, *rows, "", "Data are number (%)."])
+
+
+def test_row_order_is_inferred_from_the_table() -> None:
+    # Drug A's counts fall row by row but for Fever (30, printed between 20
+    # and 18); placebo's follow no order. The order claim is drug A's, and the
+    # audit warns on Fever.
+    counts = [("Nausea", 40, 3), ("Rash", 36, 10), ("Cough", 25, 1), ("Fatigue", 20, 8),
+              ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4)]
+    (order,) = _by_type(claims(tables=_ae_table(counts)), "row-order")
+    assert (order["group"], order["column"], order["confidence"]) == ("drug-a", "any", "medium")
+    warned = [f for f in audit(tables=_ae_table(counts)).findings if f.check == "row-order"]
+    assert [(f.status, list(f.reported)) for f in warned] == [("warn", ["Fever"])]
+    # no group's counts keep an order (3 and 4 of the 7 rows out of it): no claim
+    shuffled = [("Nausea", 20, 3), ("Rash", 36, 10), ("Cough", 25, 1), ("Fatigue", 40, 8),
+                ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4)]
+    assert _by_type(claims(tables=_ae_table(shuffled)), "row-order") == []

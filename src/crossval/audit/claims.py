@@ -98,6 +98,9 @@ CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "table": _f("str", True), "group": _f("group", True), "column": _f("ae-column", True),
         "terms": _f("strs", True), "percents": _f("figures"),
     },
+    "row-order": {
+        "table": _f("str", True), "group": _f("group", True), "column": _f("ae-column", True),
+    },
     "event-counts": {
         "events": _f("group-figures", True), "deaths": _f("group-figures"),
         "same_as": _f("ref"), "distinct_from": _f("ref"),

@@ -22,6 +22,7 @@ from crossval.audit.tables import (
     check_ae_row,
     check_categorical,
     check_duplicate_rows,
+    check_row_order,
     check_table_threshold,
     check_top_rows,
 )
@@ -44,6 +45,7 @@ CHECKS: dict[str, Check] = {
     "duplicate-rows": check_duplicate_rows,
     "table-threshold": check_table_threshold,
     "top-rows": check_top_rows,
+    "row-order": check_row_order,
     "event-counts": check_event_counts,
     "group-sizes": check_group_sizes,
     "power": check_power,

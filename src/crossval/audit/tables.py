@@ -227,3 +227,70 @@ def check_top_rows(claim: Claim, ctx: AuditContext) -> Finding:
         message=(f"The named rows ({shown} of {n}) are the most frequent {label} rows of "
                  f"{table} for {ctx.claims.groups[group].label}; no other row is more frequent."),
         details={"counts": counts})
+
+
+def in_order(values: list[int]) -> set[int]:
+    """Positions of a longest non-increasing run of ``values`` (not necessarily contiguous)."""
+    best = [1] * len(values)
+    back = [-1] * len(values)
+    for i, v in enumerate(values):
+        for j in range(i):
+            if values[j] >= v and best[j] + 1 > best[i]:
+                best[i], back[i] = best[j] + 1, j
+    kept: set[int] = set()
+    i = max(range(len(values)), key=lambda k: best[k], default=-1)
+    while i >= 0:
+        kept.add(i)
+        i = back[i]
+    return kept
+
+
+def check_row_order(claim: Claim, ctx: AuditContext) -> Finding:
+    """A table sorted by one column (most frequent first): a row out of that order.
+
+    A row printed out of an otherwise kept order was moved, or its count was
+    misprinted: either way the table cannot be read as printed, but no figure
+    is shown wrong, so it is a warning. The longest run of rows in order is
+    taken as the order; the others are out of it.
+    """
+    table, group, column = claim.get("table"), claim.get("group"), claim.get("column")
+    rows = [r for r in _row_claims(ctx, table)
+            if r.type == "ae-row" and group in r.get("cells")]
+    values = [int(parse_cell(r.get("cells")[group][column]).count.value) for r in rows]
+    label = "grade >= 3" if column == "grade3" else "any-grade"
+    order = (f"{table} is in descending order of {ctx.claims.groups[group].label} {label} "
+             "counts")
+    details: dict[str, Any] = {"counts": {_row_name(r): v for r, v in zip(rows, values,
+                                                                       strict=True)}}
+    if len(rows) < 3:
+        return ctx.finding(claim, check="row-order", status="unverifiable", reported=[],
+                           expected=None,
+                           message=f"{table} has fewer than 3 rows with a {group} count.",
+                           details=details)
+    kept = in_order(values)
+    out = [i for i in range(len(rows)) if i not in kept]
+    details["out_of_order"] = [rows[i].id for i in out]
+    if not out:
+        return ctx.finding(claim, check="row-order", status="pass", reported=[],
+                           expected=f"{len(rows)} rows in order",
+                           message=f"{order}: all {len(rows)} rows.", details=details)
+    parts = []
+    for i in out:
+        v = values[i]
+        before = [k for k in sorted(kept) if k < i]
+        after = [k for k in sorted(kept) if k > i]
+        higher = [k for k in sorted(kept) if values[k] >= v]
+        lower = [k for k in sorted(kept) if values[k] < v]
+        fits = (f"{values[after[0]]}–{values[before[-1]]}" if before and after
+                else f"at most {values[before[-1]]}" if before else f"at least {values[after[0]]}")
+        near = [f"{_row_name(rows[k])} ({values[k]})"
+                for k in ([higher[-1]] if higher else []) + ([lower[0]] if lower else [])]
+        where = f"between {near[0]} and {near[1]}" if len(near) == 2 else f"next to {near[0]}"
+        parts.append(f"'{_row_name(rows[i])}' ({v}) is printed where a count of {fits} "
+                     f"would stand; in order it would stand {where}")
+    return ctx.finding(
+        claim, check="row-order", status="warn", reported=[_row_name(rows[i]) for i in out],
+        expected=f"{len(rows)} rows in order",
+        message=(f"{order} except {len(out)} of its {len(rows)} rows: " + "; ".join(parts)
+                 + ". The row was moved, or its count misprinted."),
+        details=details)

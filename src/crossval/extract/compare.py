@@ -49,6 +49,8 @@ def headline(claim: Claim) -> tuple[str, ...]:
         return (_norm(get("table")),)
     if t == "table-threshold":
         return (_norm(get("table")), _norm(get("percent")))
+    if t == "row-order":
+        return (_norm(get("table")), _norm(get("group")), _norm(get("column")))
     if t == "top-rows":
         return (_norm(get("column")), *(_norm(x) for x in get("terms")))
     if t == "event-counts":

@@ -307,6 +307,10 @@ def table_claims(table: ParsedTable, names: dict[str, str], ids: Ids,
     if len(rows_read) >= 2:
         draft("duplicate-rows", {"table": section}, None, table.block.line,
               f"{section}: {len(rows_read)} rows", "unique rows")
+    ae_rows = [d for d in drafts if d.type == "ae-row"]
+    if len(ae_rows) >= _ORDER_MIN_ROWS:
+        _row_order_claim(draft, ae_rows, section, table.block.line,
+                         {names[g]: g for g in labels})
     threshold = re.search(r"\b(?:in\s+)?(?:at least|≥|>=)\s*(?P<p>\d+(?:\.\d+)?)\s?%\s+of\s+"
                           r"(?:the\s+)?(?:patients|participants)", table.block.text, re.I)
     if threshold and table.is_adverse_events:
@@ -314,6 +318,34 @@ def table_claims(table: ParsedTable, names: dict[str, str], ids: Ids,
               table.block.line, table.block.text, "inclusion threshold")
     return TableClaims(drafts, levels_index, terms, medians, section, table.is_adverse_events,
                        tuple(names[g] for g in labels))
+
+
+# An adverse-event table is taken as sorted by a group's any-grade count when
+# at most one row in ten (and at least one) stands out of that order: a
+# shorter table, or more rows out of order, may follow no order at all.
+_ORDER_MIN_ROWS = 6
+
+
+def _row_order_claim(draft: Any, rows: list[Draft], section: str, line: int,
+                     labels: dict[str, str]) -> None:
+    """A ``row-order`` claim for the group whose any-grade counts the rows follow, if any."""
+    from crossval.audit.tables import in_order
+
+    best: tuple[int, str] | None = None
+    for name in labels:
+        values = [_count(r.fields["cells"][name]["any"]) for r in rows
+                  if name in r.fields["cells"]]
+        if len(values) == len(rows):
+            out = len(values) - len(in_order(values))
+            if best is None or out < best[0]:
+                best = (out, name)
+    if best is None or best[0] > max(1, len(rows) // 10):
+        return
+    out, name = best
+    draft("row-order", {"table": section, "group": name, "column": "any"}, None, line,
+          f"{section}: {len(rows)} rows", f"row order {name}", "medium",
+          f"order inferred: {len(rows) - out} of {len(rows)} rows stand in descending order "
+          f"of {labels[name]} any-grade counts")
 
 
 def _p_value_claim(draft: Any, ch: Characteristic, table_from: str, tests: TableTests,
