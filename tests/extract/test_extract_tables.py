@@ -148,13 +148,16 @@ def test_row_order_is_inferred_from_the_table() -> None:
     # Drug A's counts fall row by row but for Fever (30, printed between 20
     # and 18); placebo's follow no order. The order claim is drug A's, and the
     # audit warns on Fever.
+    tail = [("Anemia", 11, 5), ("Dry skin", 10, 3), ("Vomiting", 9, 7)]
     counts = [("Nausea", 40, 3), ("Rash", 36, 10), ("Cough", 25, 1), ("Fatigue", 20, 8),
-              ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4)]
+              ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4), *tail]
     (order,) = _by_type(claims(tables=_ae_table(counts)), "row-order")
     assert (order["group"], order["column"], order["confidence"]) == ("drug-a", "any", "medium")
     warned = [f for f in audit(tables=_ae_table(counts)).findings if f.check == "row-order"]
     assert [(f.status, list(f.reported)) for f in warned] == [("warn", ["Fever"])]
-    # no group's counts keep an order (3 and 4 of the 7 rows out of it): no claim
+    # no group's counts keep an order (3 and 6 of the 10 rows out of it): no claim
     shuffled = [("Nausea", 20, 3), ("Rash", 36, 10), ("Cough", 25, 1), ("Fatigue", 40, 8),
-                ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4)]
+                ("Fever", 30, 2), ("Pruritus", 18, 9), ("Headache", 12, 4), *tail]
     assert _by_type(claims(tables=_ae_table(shuffled)), "row-order") == []
+    # seven rows, one out of order: too short a table to read an order from
+    assert _by_type(claims(tables=_ae_table(counts[:7])), "row-order") == []
