@@ -324,6 +324,19 @@ def test_monotone_likelihood_warns_like_r(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- no R needed
 
 
+def test_monotone_likelihood_at_its_supremum_says_so() -> None:
+    # One event, with the smaller x of its risk set (3 against 4): the partial
+    # likelihood exp(3b) / (exp(3b) + exp(4b)) = 1 / (1 + exp(b)) rises to 1 as
+    # b -> -inf; the log
+    # reaches 0 within round-off, where R's relative criterion |1 - l0/l1|
+    # never holds (R runs out of iterations): the note must not claim R's stop.
+    fit = cox_ph([1.0, 2, 3, 4], [0, 0, 1, 0], {"x": [1.0, 2, 3, 4]})
+    assert not fit.converged and fit.coef[0] < -20
+    assert abs(fit.loglik[1]) <= 1e-10
+    assert "supremum 0" in fit.note and "'x'" in fit.note
+    assert "R's stopping point" not in fit.note
+
+
 def _small() -> dict[str, Any]:
     return {
         "time": [5.0, 3, 8, 2, 9, 4, 7, 6],

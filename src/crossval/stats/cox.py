@@ -12,7 +12,10 @@ machine precision and agree with ``coxph(control = coxph.control(eps = 1e-12))``
 Monotone likelihood (an infinite coefficient) is detected as R does: at the
 point where R's own criterion would stop, a coefficient whose remaining Newton
 step is still large relative to its size is reported (``converged=False`` and
-a ``note``), and the fit is returned at that point, like R's.
+a ``note``), and the fit is returned at that point, like R's. Where the
+log-likelihood instead reaches its supremum 0 (every event explained) within
+round-off, R's relative criterion never holds and R runs out of iterations;
+crossval stops there and its note says so.
 """
 
 from __future__ import annotations
@@ -230,12 +233,21 @@ def _exp_quiet(beta: FloatArray) -> FloatArray:
     return out
 
 def _note(fit: _Fit, names: tuple[str, ...]) -> str:
-    if fit.infinite:
+    if fit.infinite and fit.at_r_stop:
         which = ", ".join(repr(names[k]) for k in fit.infinite)
         return (
             f"the log-likelihood converged before the coefficient of {which}: the likelihood "
-            "is monotone and the estimate may be infinite (R warns the same); estimates are "
-            "those at R's stopping point"
+            "is monotone and the estimate may be infinite (R's warning where it stops there); "
+            "estimates are those where R's criterion, a relative change of the "
+            "log-likelihood of at most 1e-9, first holds"
+        )
+    if fit.infinite:
+        which = ", ".join(repr(names[k]) for k in fit.infinite)
+        return (
+            f"the log-likelihood reached its supremum 0 (every event explained) within "
+            f"round-off, with the coefficient of {which} still moving: the likelihood is "
+            "monotone and the estimate infinite; estimates are where that happened (R's "
+            "relative criterion never holds at 0: it runs out of iterations further out)"
         )
     if not fit.converged:
         return (
@@ -327,6 +339,9 @@ class _Fit:
     iterations: int
     converged: bool
     infinite: list[int]  # coefficients R would call possibly infinite
+    # stopped where R's own criterion first holds (else: at the supremum 0,
+    # where that criterion never holds and R runs out of iterations)
+    at_r_stop: bool = False
 
 
 def _newton_step(info: CoxDerivatives) -> FloatArray | None:
@@ -377,7 +392,7 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
                 r_checked = True
                 infinite = _infinite_coefficients(new, cur_step)
                 if infinite:
-                    return _Fit(new, cur, iteration, False, infinite)
+                    return _Fit(new, cur, iteration, False, infinite, at_r_stop=True)
             if float(cur.gradient @ cur_step) <= NEWTON_DECREMENT_TOL:
                 # If R's relative test never held, the log-likelihood is creeping
                 # up to its supremum 0 (every event explained), where the
