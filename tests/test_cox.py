@@ -337,6 +337,22 @@ def test_monotone_likelihood_at_its_supremum_says_so() -> None:
     assert "R's stopping point" not in fit.note
 
 
+def test_a_log_likelihood_at_round_off_of_0_is_not_taken_for_rs_stop(r: Any) -> None:
+    # Every event has the smallest x of its risk set: the likelihood rises to
+    # 1 as b -> -inf. Its log sinks to round-off of 0 (~1e-14), where two
+    # successive values can agree to 1e-9 by chance; R's sums, rounded
+    # otherwise, do not, and R runs out of iterations. crossval must not call
+    # that chance R's stop.
+    from crossval.rbridge.oracle import r_cox_ph
+
+    time, event, x = [1.0, 2, 3, 4], [1, 0, 1, 1], {"x": [1.0, 2, 3, 4]}
+    fit = cox_ph(time, event, x)
+    r_fit = r_cox_ph(time, event, x, eps=1e-9, iter_max=100).result
+    assert "Ran out of iterations" in r_fit.note and not r_fit.converged
+    assert not fit.converged and fit.iterations == 100
+    assert "supremum 0" in fit.note and "R's criterion" not in fit.note
+
+
 def _small() -> dict[str, Any]:
     return {
         "time": [5.0, 3, 8, 2, 9, 4, 7, 6],

@@ -55,20 +55,44 @@ def test_cox_monotone_likelihood_with_singular_variance() -> None:
     assert math.isfinite(fit.wald) or math.isnan(fit.wald)
 
 
-def test_cox_singular_information_at_the_stopping_point_is_an_input_error() -> None:
+def test_cox_both_covariates_separating_one_event_is_monotone() -> None:
     # Found by fuzzing cox_ph (tests/properties/test_bad_input.py's Cox
-    # designs): both covariates separate the one event, the information
-    # vanished and its inverse raised numpy's LinAlgError. R stops with huge
-    # standard errors ("Ran out of iterations"); crossval now says why it
-    # cannot give any.
+    # designs): both covariates separate the one event. crossval once stopped
+    # where two log-likelihoods within round-off of 0 agreed by chance, the
+    # information had vanished there and its inverse raised numpy's
+    # LinAlgError. R runs out of iterations with huge standard errors; so
+    # does crossval now, and its note says why.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(InputError, match="monotone in the covariates 'x1', 'x2'"):
-            cox_ph([13.5, 20.0, 19.5, 10.5], [1, 0, 0, 0],
-                   {"x1": [6.623416667180774e-75, 2.0421263347825596, 1.9722162398126368,
-                           2.0421263347825596],
-                    "x2": [1.0, 0.0, 0.0, 0.0]},
-                   ties="exact")
+        fit = cox_ph([13.5, 20.0, 19.5, 10.5], [1, 0, 0, 0],
+                     {"x1": [6.623416667180774e-75, 2.0421263347825596, 1.9722162398126368,
+                             2.0421263347825596],
+                      "x2": [1.0, 0.0, 0.0, 0.0]},
+                     ties="exact")
+    assert not fit.converged
+    assert "'x1', 'x2'" in fit.note and "monotone" in fit.note
+    assert (fit.se > 1e10).all()
+
+
+def test_cox_singular_information_at_the_stopping_point_is_an_input_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the information vanishes in floating point at the stop, no
+    # standard error exists: an InputError that says why, not LinAlgError.
+    import dataclasses
+
+    from crossval.stats import cox as module
+
+    real = module._newton_raphson
+
+    def vanished(*args: object, **kwargs: object) -> object:
+        fit = real(*args, **kwargs)
+        info = dataclasses.replace(fit.info, information=np.zeros_like(fit.info.information))
+        return dataclasses.replace(fit, info=info)
+
+    monkeypatch.setattr(module, "_newton_raphson", vanished)
+    with pytest.raises(InputError, match="monotone in the covariates 'x1', 'x2'"):
+        cox_ph([1.0, 2, 3, 4, 5, 6], [1, 1, 0, 1, 0, 1],
+               {"x1": [0.5, 1, 2, 0, 1, 3], "x2": [1.0, 0, 2, 2, 1, 0]})
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow", "exact"])

@@ -246,8 +246,8 @@ def _note(fit: _Fit, names: tuple[str, ...]) -> str:
         return (
             f"the log-likelihood reached its supremum 0 (every event explained) within "
             f"round-off, with the coefficient of {which} still moving: the likelihood is "
-            "monotone and the estimate infinite; estimates are where that happened (R's "
-            "relative criterion never holds at 0: it runs out of iterations further out)"
+            "monotone and the estimate infinite; estimates are where crossval stopped (R's "
+            "relative criterion never holds at 0: R runs out of iterations)"
         )
     if not fit.converged:
         return (
@@ -384,8 +384,11 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
             worse = True
         else:
             # coxfit6's fabs(1 - loglik/newlk) is inf or nan, never <= eps, when
-            # newlk is 0 (a monotone likelihood driven to its supremum)
-            if not r_checked and cur.loglik != 0.0 and abs(
+            # newlk is 0 (a monotone likelihood driven to its supremum); within
+            # round-off of 0 the ratio is one of two rounding errors, which R's
+            # own (differently rounded) sums need not repeat: the supremum is
+            # then handled below, not taken for R's stop
+            if not r_checked and abs(cur.loglik) > LOGLIK_SUPREMUM_TOL and abs(
                 1.0 - best.loglik / cur.loglik
             ) <= R_EPS:
                 # where R (eps = 1e-9) would stop: its infinite-coefficient check
@@ -422,7 +425,12 @@ def _newton_raphson(rs: RiskSets, ties: str, at_zero: CoxDerivatives) -> _Fit:
             best = cur
             beta = new
             new = new + cur_step
-    return _Fit(beta, best, MAX_ITER, False, [])
+    # out of iterations with the log-likelihood at its supremum 0 within
+    # round-off: the monotone case whose decrement never vanished in floating
+    # point (R runs out of iterations too)
+    infinite = ([int(k) for k in np.flatnonzero(beta != 0)]
+                if abs(best.loglik) <= LOGLIK_SUPREMUM_TOL else [])
+    return _Fit(beta, best, MAX_ITER, False, infinite)
 
 
 def _infinite_coefficients(beta: FloatArray, step: FloatArray) -> list[int]:
