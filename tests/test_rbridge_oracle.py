@@ -99,6 +99,10 @@ def test_r_warnings_and_convergence_are_kept() -> None:
     # R's own text, e.g. "Ran out of iterations and did not converge"
     assert any("converge" in w for w in cox.warnings)
     assert cox.result.note == "; ".join(cox.warnings)
+    # A constant covariate: R's coefficient is NA and its fit has no Wald
+    # test (NULL), which comes back as nan, not as an IndexError.
+    flat = oracle.r_cox_ph([1, 2, 3, 4], [1, 0, 1, 1], {"x": [1.0, 1, 1, 1]})
+    assert np.isnan(flat.result.coef).all() and np.isnan(flat.result.wald)
 
 
 def test_groups_follow_crossvals_order_and_names_stay_out_of_r() -> None:

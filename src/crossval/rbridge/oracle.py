@@ -62,7 +62,10 @@ def _vec(x: Any) -> FloatArray:
 
 
 def _scalar(x: Any) -> float:
-    return float(_vec(x).ravel()[0])
+    # R's NULL (an absent component, e.g. coxph's wald.test when every
+    # coefficient is NA) comes back empty: NA, as R prints it
+    values = _vec(x).ravel()
+    return float(values[0]) if values.size else math.nan
 
 
 def _frozen(values: Any, dtype: Any = np.float64) -> NDArray[Any]:
