@@ -271,6 +271,25 @@ def test_lifelines_stopping_where_its_rule_would_not_is_a_disagreement(
     assert verdicts["coef"] == DISAGREE
 
 
+def test_a_coefficient_zero_by_symmetry_agrees_with_rs_round_off() -> None:
+    # Three deaths at one time, all at risk, x = 0, 0, 1: Efron's likelihood
+    # b - 3 log(2 + e^b) peaks at e^b = 1, b = 0 exactly. crossval gives 0.0,
+    # R 1.7e-16: relative difference 1, but 1.6e-16 standard errors.
+    check = crosscheck("cox_ph", np.zeros(3), np.ones(3), {"x": np.array([0.0, 0, 1])},
+                       engines=["R"])
+    (outcome,) = check.engines
+    if outcome.status == "unavailable":
+        if r_required():
+            pytest.fail(f"CROSSVAL_REQUIRE_R=1 but R is unavailable: {outcome.detail}")
+        pytest.skip(f"R is not installed here: {outcome.detail}")
+    verdicts = {c.quantity: c for c in check.checks}
+    assert check.crossval.result is not None
+    assert check.crossval.result.result.coef[0] == 0.0
+    for q in ("coef", "z", "wald", "score", "hazard_ratio"):
+        assert verdicts[q].verdict == AGREE, (q, verdicts[q])
+    assert not check.failed
+
+
 def test_an_engine_that_fails_inside_is_reported_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

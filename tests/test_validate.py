@@ -73,10 +73,39 @@ def test_exact_tolerance_fails_on_any_difference() -> None:
     assert compare_quantity("median", np.array(np.nan), np.array(np.nan), tol).passed
 
 
+def test_an_absolute_floor_accepts_round_off_around_zero_only() -> None:
+    # A Cox coefficient 0 by symmetry: crossval 0.0, R 1.7e-16 (relative
+    # difference 1). The floor is 1e-12 standard errors: 1.7e-16 is far
+    # below it; 0.001 of an SE is not, nor is a nan.
+    tol = tolerance_for("cox_ph", "coef")
+    fields = {"se": np.array([1.0, 2.0])}
+    assert compare_quantity("coef", np.array([0.0, 0.5]), np.array([1.7e-16, 0.5]), tol,
+                            fields).passed
+    assert not compare_quantity("coef", np.array([0.0, 0.5]), np.array([1e-3, 0.5]), tol,
+                                fields).passed
+    assert not compare_quantity("coef", np.array([0.0]), np.array([np.nan]), tol,
+                                {"se": np.array([1.0])}).passed
+    # the floor scales with each coefficient's own SE, element by element
+    assert compare_quantity("coef", np.array([0.0, 0.0]), np.array([1e-13, 1.5e-12]), tol,
+                            fields).passed
+    assert not compare_quantity("coef", np.array([0.0, 0.0]), np.array([1.5e-12, 1e-13]), tol,
+                                fields).passed
+    # without crossval's SE at hand the floor is 0: only the relative rule
+    assert not compare_quantity("coef", np.array([0.0]), np.array([1.7e-16]), tol).passed
+    # a chi-square statistic of 0 (identical groups): an unscaled floor of 1e-12
+    chi = tolerance_for("logrank", "statistic")
+    assert compare_quantity("statistic", np.array(0.0), np.array(3e-30), chi).passed
+    assert not compare_quantity("statistic", np.array(0.0), np.array(3e-11), chi).passed
+    # lrt's floor is scaled by the largest |log-likelihood|
+    lrt = tolerance_for("cox_ph", "lrt")
+    assert compare_quantity("lrt", np.array(0.0), np.array(4e-11), lrt,
+                            {"loglik": np.array([-100.0, -100.0])}).passed
+
+
 def test_conventions_are_named() -> None:
     assert tolerance_for("fisher_exact", "odds_ratio").convention
     assert tolerance_for("cox_ph", "coef", r_default_eps=True).convention
-    assert tolerance_for("cox_ph", "coef") == Tolerance(rel=1e-7)
+    assert tolerance_for("cox_ph", "coef") == Tolerance(rel=1e-7, abs=1e-12, abs_per="se")
 
 
 def test_validate_cli_writes_report_with_versions(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from proptools import budget, describe
 
 from crossval.compare.crosscheck import DISAGREE, crosscheck
@@ -27,21 +28,36 @@ data_sets = survival_data(min_rows=2, max_rows=25, groups=(1, 3), covariates=(1,
                           covariate_kinds=("binary", "continuous", "integer", "separated"))
 
 
+stratified = survival_data(min_rows=4, max_rows=25, groups=(2, 3), strata=(1, 3),
+                          covariates=(1, 2),
+                          covariate_kinds=("binary", "continuous", "integer", "separated"))
+
+
 def _analyses(data: SurvivalData) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
-    return [
-        ("kaplan_meier", (data.time, data.event), {}),
-        ("logrank", (data.time, data.event, data.group), {}),
-        ("cox_ph", (data.time, data.event, dict(data.covariates)), {}),
+    by = {} if data.strata is None else {"strata": data.strata}
+    out: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+        ("logrank", (data.time, data.event, data.group), by),
+        ("cox_ph", (data.time, data.event, dict(data.covariates)), by),
     ]
+    if data.strata is None:
+        out.insert(0, ("kaplan_meier", (data.time, data.event), {}))
+    return out
 
 
 @pytest.mark.r
 @pytest.mark.filterwarnings("ignore")
 @settings(max_examples=budget(12), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data_sets)
+@given(data_sets | stratified)
 def test_crosscheck_reports_every_engine_and_agrees_with_r(data: SurvivalData) -> None:
-    ctx = describe(time=data.time, event=data.event, group=data.group,
+    # A covariate that varies by 1e-136 breaks R's coxph (its round-off, 1e-16,
+    # divided by that scale gives a coefficient of 1e104 and a hazard ratio of
+    # inf) where crossval's stays 0: a real difference, reported as one, but
+    # not crossval's to explain. Left out: spreads outside 1e-8..1e8.
+    for column in data.covariates.values():
+        spread = float(np.ptp(column))
+        assume(spread == 0 or 1e-8 <= spread <= 1e8)
+    ctx = describe(time=data.time, event=data.event, group=data.group, strata=data.strata,
                    covariates=dict(data.covariates))
     for function, args, options in _analyses(data):
         check = crosscheck(function, *args, engines=ENGINES, **options)

@@ -76,18 +76,14 @@ class QuantityComparison:
     detail: str
 
 
-def relative_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
-    """Largest ``|a - b| / max(|a|, |b|)`` over elements; ``nan`` matches ``nan``.
+def elementwise_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``|a - b| / max(|a|, |b|)`` element by element (same shapes); ``nan`` matches ``nan``.
 
     Equal values (zeros and infinities included) differ by 0; a ``nan`` against a
-    number differs by ``inf``.
+    number, or an infinity against a finite number, differs by ``inf``.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        return math.inf
-    if a.size == 0:
-        return 0.0
     both_nan = np.isnan(a) & np.isnan(b)
     one_nan = np.isnan(a) ^ np.isnan(b)
     same = (a == b) | both_nan
@@ -95,8 +91,52 @@ def relative_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float
         scale = np.maximum(np.abs(a), np.abs(b))
         rel = np.where(same, 0.0, np.abs(a - b) / scale)
     rel = np.where(one_nan, math.inf, rel)
-    rel = np.where(np.isnan(rel), math.inf, rel)  # inf vs finite
-    return float(rel.max())
+    out: NDArray[np.float64] = np.where(np.isnan(rel), math.inf, rel)  # inf vs finite
+    return out
+
+
+def relative_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Largest ``|a - b| / max(|a|, |b|)`` over elements; ``nan`` matches ``nan``.
+
+    Equal values (zeros and infinities included) differ by 0; a ``nan`` against a
+    number differs by ``inf``; arrays of different shapes by ``inf``.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return math.inf
+    if a.size == 0:
+        return 0.0
+    return float(elementwise_difference(a, b).max())
+
+
+def off_elements(ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Tolerance,
+                 fields: Mapping[str, NDArray[np.float64]] | None = None) -> NDArray[np.bool_]:
+    """Which elements ``tol`` does not accept (same shapes; ``rel``, ``exact``, ``abs``).
+
+    ``fields`` are crossval's own numbers, for a floor scaled by one of them
+    (``tol.abs_per``): per element when it has the quantity's shape, else by
+    its largest magnitude.
+    """
+    ours = np.asarray(ours, dtype=float)
+    theirs = np.asarray(theirs, dtype=float)
+    rel = elementwise_difference(ours, theirs)
+    if tol.exact:
+        off: NDArray[np.bool_] = rel > 0
+        return off
+    off = rel > tol.rel
+    if tol.abs > 0 and off.any():
+        floor: Any = tol.abs
+        if tol.abs_per is not None:
+            per = (fields or {}).get(tol.abs_per)
+            scale = np.zeros(()) if per is None else np.nan_to_num(
+                np.abs(np.asarray(per, dtype=float)), nan=0.0, posinf=0.0)
+            if scale.shape != ours.shape:
+                scale = scale.max() if scale.size else np.zeros(())
+            floor = tol.abs * scale
+        with np.errstate(invalid="ignore"):
+            off &= ~(np.abs(ours - theirs) <= floor)
+    return off
 
 
 def _uniroot_scale_difference(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -109,9 +149,10 @@ def _uniroot_scale_difference(a: NDArray[np.float64], b: NDArray[np.float64]) ->
 
 
 def compare_quantity(
-    quantity: str, ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Tolerance
+    quantity: str, ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Tolerance,
+    fields: Mapping[str, NDArray[np.float64]] | None = None,
 ) -> QuantityComparison:
-    """Compare one quantity under its tolerance."""
+    """Compare one quantity under its tolerance (``fields``: crossval's, for ``abs_per``)."""
     ours = np.asarray(ours, dtype=float)
     theirs = np.asarray(theirs, dtype=float)
     if ours.shape != theirs.shape:
@@ -124,10 +165,8 @@ def compare_quantity(
         passed = _uniroot_scale_difference(ours, theirs) <= tol.uniroot_abs
     elif tol.informational:
         passed = True
-    elif tol.exact:
-        passed = rel == 0.0
     else:
-        passed = rel <= tol.rel
+        passed = not off_elements(ours, theirs, tol, fields).any()
     detail = ""
     if rel > 0 and ours.size:
         with np.errstate(invalid="ignore"):

@@ -28,10 +28,21 @@ class Tolerance:
     # When set, values are compared on the scale R's uniroot searched
     # (v below 1, 1/v above 1) with this absolute bound instead of ``rel``.
     uniroot_abs: float | None = None
+    # Elements that differ by at most ``abs`` (times crossval's own field
+    # ``abs_per`` when one is named: a coefficient's standard error, say)
+    # agree whatever their relative difference. A quantity that is exactly 0
+    # in theory comes out of each engine as round-off of either sign (a Cox
+    # coefficient 0 by symmetry: crossval 0.0, R 1.7e-16), where every
+    # relative difference is 1.
+    abs: float = 0.0
+    abs_per: str | None = None
 
 
 EXACT = Tolerance(exact=True)
 NEAR_MACHINE = Tolerance(rel=1e-9)
+# A chi-square statistic is 0 when observed equals expected (two identical
+# groups), where each engine leaves round-off of its own.
+CHI_SQUARE = Tolerance(rel=1e-9, abs=1e-12)
 INFO = Tolerance(informational=True)
 
 # R's fisher.test solves the conditional MLE and its limits with uniroot's
@@ -81,7 +92,7 @@ TOLERANCES: dict[str, dict[str, Tolerance]] = {
         "median_ci": EXACT,
     },
     "logrank": {
-        "statistic": NEAR_MACHINE,
+        "statistic": CHI_SQUARE,
         "p_value": NEAR_MACHINE,
         "df": EXACT,
         "n": EXACT,
@@ -91,16 +102,17 @@ TOLERANCES: dict[str, dict[str, Tolerance]] = {
         "variance": NEAR_MACHINE,
     },
     "cox_ph": {
-        "coef": Tolerance(rel=1e-7),
+        "coef": Tolerance(rel=1e-7, abs=1e-12, abs_per="se"),
         "hazard_ratio": Tolerance(rel=1e-7),
         "se": Tolerance(rel=1e-6),
         "hr_ci": Tolerance(rel=1e-6),
-        "z": Tolerance(rel=1e-6),
+        "z": Tolerance(rel=1e-6, abs=1e-12),
         "p_value": Tolerance(rel=1e-6),
         "loglik": Tolerance(rel=1e-9),
-        "wald": Tolerance(rel=1e-6),
-        "score": Tolerance(rel=1e-6),
-        "lrt": Tolerance(rel=1e-6),
+        "wald": Tolerance(rel=1e-6, abs=1e-12),
+        "score": Tolerance(rel=1e-6, abs=1e-12),
+        # twice a difference of log-likelihoods: round-off of their size
+        "lrt": Tolerance(rel=1e-6, abs=1e-12, abs_per="loglik"),
         "robust_se": Tolerance(rel=1e-6),
         "df": EXACT,
         "n": EXACT,
@@ -115,7 +127,7 @@ TOLERANCES: dict[str, dict[str, Tolerance]] = {
         "or_ci": FISHER_UNIROOT,
     },
     "chi2_test": {
-        "statistic": NEAR_MACHINE,
+        "statistic": CHI_SQUARE,
         "p_value": NEAR_MACHINE,
         "df": EXACT,
         "expected": NEAR_MACHINE,

@@ -89,7 +89,7 @@ def compare_with_expected(
                 QuantityComparison(quantity, math.inf, tol, False, "crossval has no such field")
             )
             continue
-        comparisons.append(compare_quantity(quantity, mine[quantity], value, tol))
+        comparisons.append(compare_quantity(quantity, mine[quantity], value, tol, mine))
     return CaseCheck(case.id, case.function, case.dataset or "-", against, tuple(comparisons))
 
 

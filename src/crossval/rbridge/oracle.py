@@ -301,13 +301,14 @@ def r_cox_ph(
     score = _scalar(fit.rx2("score"))
     lrt = 2 * (loglik[1] - loglik[0])
     robust_score = _scalar(fit.rx2("rscore")) if robust else None
-    with np.errstate(over="ignore"):  # an infinite limit is R's answer too
+    with np.errstate(over="ignore"):  # an infinite ratio or limit is R's answer too
+        hazard_ratio = np.exp(coef)
         hr_ci = np.column_stack([np.exp(coef - zq * used_se), np.exp(coef + zq * used_se)])
     converged = not any(m in w for w in res.warnings for m in _COX_NOT_CONVERGED)
     result = CoxResult(
         coef=_frozen(coef),
         se=_frozen(se),
-        hazard_ratio=_frozen(np.exp(coef)),
+        hazard_ratio=_frozen(hazard_ratio),
         hr_ci=_frozen(hr_ci),
         z=_frozen(z),
         p_value=_frozen(2 * stats.norm.sf(np.abs(z))),

@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 from crossval.compare.fields import (
     QuantityComparison,
     compare_quantity,
+    elementwise_difference,
     numeric_fields,
-    relative_difference,
+    off_elements,
 )
 from crossval.compare.tolerances import TOLERANCES, Tolerance, tolerance_for
 from crossval.errors import InputError, InputTypeError
@@ -69,7 +70,7 @@ def assert_agree(
             comparisons.append(missing)
             failed.append((missing, None, value))
             continue
-        comparison = compare_quantity(quantity, mine[quantity], value, tol)
+        comparison = compare_quantity(quantity, mine[quantity], value, tol, mine)
         comparisons.append(comparison)
         if not comparison.passed:
             failed.append((comparison, mine[quantity], value))
@@ -80,7 +81,7 @@ def assert_agree(
             f"{', '.join(sorted(other)) or 'no numeric fields'}"
         )
     if failed:
-        raise AssertionError(_failure_message(function, len(comparisons), failed))
+        raise AssertionError(_failure_message(function, len(comparisons), failed, mine))
     return tuple(comparisons)
 
 
@@ -107,15 +108,17 @@ def describe_tolerance(tol: Tolerance) -> str:
         return "info"
     if tol.exact:
         return "exact"
-    return f"rel {tol.rel:.3g}"
+    floor = f", abs {tol.abs:.3g}" + (f" x {tol.abs_per}" if tol.abs_per else "") if tol.abs else ""
+    return f"rel {tol.rel:.3g}{floor}"
 
 
 def _failure_message(
     function: str,
     n_compared: int,
     failed: list[tuple[QuantityComparison, NDArray[np.float64] | None, NDArray[np.float64]]],
+    mine: Mapping[str, NDArray[np.float64]],
 ) -> str:
-    rows = [_row(c, ours, theirs) for c, ours, theirs in failed]
+    rows = [_row(c, ours, theirs, mine) for c, ours, theirs in failed]
     lines = [
         f"crossval and the other engine disagree on {len(failed)} of {n_compared} "
         f"quantities of {function}:",
@@ -125,7 +128,8 @@ def _failure_message(
 
 
 def _row(
-    c: QuantityComparison, ours: NDArray[np.float64] | None, theirs: NDArray[np.float64]
+    c: QuantityComparison, ours: NDArray[np.float64] | None, theirs: NDArray[np.float64],
+    mine: Mapping[str, NDArray[np.float64]],
 ) -> tuple[str, ...]:
     tol = describe_tolerance(c.tolerance)
     convention = c.tolerance.convention or ""
@@ -140,15 +144,13 @@ def _row(
             c.quantity, _num(float(ours)), _num(float(theirs)), _num(c.worst_rel_diff, 3),
             tol, convention,
         )
-    # Show the worst element and how many elements are off, not the whole array.
-    rel = np.array([
-        relative_difference(np.asarray(a), np.asarray(b))
-        for a, b in zip(ours.ravel(), theirs.ravel(), strict=True)
-    ])
-    i = int(np.argmax(rel))
+    # Show the worst element out of tolerance and how many are, not the whole array.
+    rel = elementwise_difference(ours, theirs).ravel()
+    off = off_elements(ours, theirs, c.tolerance, mine).ravel()
+    i = int(np.argmax(np.where(off, rel, -1.0)))
     where = np.unravel_index(i, ours.shape)
     index = ",".join(str(int(k)) for k in where)
-    n_off = int(np.count_nonzero(rel > (0.0 if c.tolerance.exact else c.tolerance.rel)))
+    n_off = int(np.count_nonzero(off))
     name = f"{c.quantity}[{index}]"
     if n_off > 1:
         name += f" ({n_off} of {ours.size} off)"
