@@ -290,6 +290,64 @@ def test_a_coefficient_zero_by_symmetry_agrees_with_rs_round_off() -> None:
     assert not check.failed
 
 
+# Edge cases where a Python engine follows its own convention; each needs the
+# named convention (or, where scipy lacks the interval, its own default).
+_PY_ENGINE_CASES = [
+    # statsmodels' Jeffreys keeps the Beta quantile at x = 0 (crossval: 0)
+    ("binom_ci", (0, 100000), {"method": "jeffreys"}, "statsmodels", "Jeffreys"),
+    ("binom_ci", (10, 10), {"method": "jeffreys", "conf_level": 0.5}, "statsmodels",
+     "Jeffreys"),
+    # scipy root-finds 5.0e-10 to 1.2e-13 absolute (2.5e-4 relative)
+    ("binom_ci", (1, 1000), {"conf_level": 0.999999}, "scipy", "root finding"),
+    ("binom_ci", (1, 1000), {"method": "mid-p", "conf_level": 0.999999}, "scipy",
+     "root finding"),
+    # scipy's wilsoncc corrects by 1/2 at x = n/2 where R and crossval do not
+    ("binom_ci", (5, 10), {"method": "wilson-cc"}, "scipy", "min(1/2, |x - n/2|)"),
+    ("binom_ci", (5, 10), {"method": "wilson-cc", "conf_level": 0.999999}, "scipy",
+     "min(1/2, |x - n/2|)"),
+    # statsmodels' Table replaces 0 cells by 0.5; and its p is 1 - cdf
+    ("chi2_test", ([[0, 5], [5, 0]],), {}, "statsmodels", "0.5"),
+    ("chi2_test", ([[100, 0], [0, 100]],), {}, "statsmodels", "1 - cdf"),
+    # scipy's r x c p-value is a Monte Carlo estimate
+    ("fisher_exact", ([[0, 1], [2, 3], [4, 0]],), {}, "scipy", "Monte Carlo"),
+]
+
+
+@pytest.mark.parametrize(("function", "args", "options", "engine", "named"), _PY_ENGINE_CASES,
+                         ids=[f"{c[0]}-{c[3]}-{c[4]}" for c in _PY_ENGINE_CASES])
+def test_python_engine_conventions_on_binomial_and_tables(
+        function: str, args: tuple[Any, ...], options: dict[str, Any], engine: str,
+        named: str) -> None:
+    check = crosscheck(function, *args, engines=[engine], **options)
+    verdicts = [c for c in check.checks if c.engine == engine]
+    assert verdicts and not [c for c in verdicts if c.verdict == DISAGREE], verdicts
+    said = " ".join(d for c in verdicts for d in c.conventions)
+    assert named in said, said
+
+
+def test_p_values_in_the_subnormal_range_agree() -> None:
+    # 0 of 100000 at p = 1/2: crossval 1e-323, scipy 0 (flushed): both 0
+    check = crosscheck("binom_test", 0, 100000, 0.5, engines=["scipy"])
+    (p,) = [c for c in check.checks if c.quantity == "p_value"]
+    assert p.verdict == AGREE and p.crossval_value == pytest.approx(1e-323, rel=0.5)
+
+
+@pytest.mark.r
+def test_fishers_odds_ratio_against_r_uses_its_uniroot_tolerance() -> None:
+    # R solves the conditional MLE and its limits with uniroot (~1.2e-4 on t or
+    # 1/t): 626.24 against R's 621.93 is inside; a zero margin leaves the MLE
+    # undefined (R 0, crossval nan), which is not compared.
+    check = crosscheck("fisher_exact", [[3, 1], [1, 3]], engines=["R"])
+    if check.engines[0].status == "unavailable":
+        if r_required():
+            pytest.fail(f"CROSSVAL_REQUIRE_R=1 but R is unavailable: {check.engines[0].detail}")
+        pytest.skip(f"R is not installed here: {check.engines[0].detail}")
+    verdicts = {c.quantity: c.verdict for c in check.checks}
+    assert verdicts["odds_ratio"] == verdicts["or_ci"] == verdicts["p_value"] == AGREE
+    zero = crosscheck("fisher_exact", [[0, 0], [0, 5]], engines=["R"])
+    assert not zero.failed and "odds_ratio" not in {c.quantity for c in zero.checks}
+
+
 def test_an_engine_that_fails_inside_is_reported_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -234,7 +234,7 @@ SETTINGS: tuple[Setting, ...] = tuple([
              f"{_FREQ}, Chi-Square Tests and Statistics"),
         lifelines=_NONE,
         statsmodels=(False, "Table(table).test_nominal_association()",
-                     "Table adds 0.5 to every cell when any cell is 0 (shift_zeros=True)",
+                     "Table replaces every 0 cell by 0.5 (shift_zeros=True)",
                      "statsmodels.stats.contingency_tables.Table"),
         scipy=(True, "chi2_contingency(correction=True)", "Yates, df = 1 only",
                "scipy.stats.chi2_contingency"),

@@ -312,6 +312,77 @@ def _lifelines_stop(engine_coef: NDArray[np.float64]
     return at_stop
 
 
+def _jeffreys_unmodified(f: Fields, args: tuple[Any, ...],
+                         options: Mapping[str, Any]) -> Fields:
+    """Jeffreys limits as the plain Beta(x + 1/2, n - x + 1/2) quantiles, also at x = 0 and n.
+
+    Brown, Cai & DasGupta (2001) set the lower limit to 0 at x = 0 and the
+    upper to 1 at x = n (crossval, as R's binom packages); statsmodels does not.
+    """
+    from scipy import stats
+
+    x, n = float(args[0]), float(args[1])
+    tail = (1.0 - float(options.get("conf_level", 0.95))) / 2.0
+    out: Fields = {"low": f["low"], "high": f["high"]}
+    if x == 0:
+        out["low"] = np.array(stats.beta.ppf(tail, x + 0.5, n - x + 0.5))
+    if x == n:
+        out["high"] = np.array(stats.beta.isf(tail, x + 0.5, n - x + 0.5))
+    return out
+
+
+def _wilson_cc_half(f: Fields, args: tuple[Any, ...], options: Mapping[str, Any]) -> Fields:
+    """The Wilson interval with a continuity correction of 1/2 even at x = n/2.
+
+    Newcombe (1998), method 4, as scipy's ``wilsoncc``; R's ``prop.test`` (and
+    crossval) correct by min(1/2, |x - n/2|), which is 0 at x = n/2.
+    """
+    from scipy import stats
+
+    x, n = float(args[0]), float(args[1])
+    if 2 * x != n:
+        return {}
+    z = float(stats.norm.isf((1.0 - float(options.get("conf_level", 0.95))) / 2.0))
+    p, zz = x / n, z * z
+    low = (2 * n * p + zz - 1 - z * math.sqrt(zz - 2 - 1 / n + 4 * p * (n * (1 - p) + 1)))
+    high = (2 * n * p + zz + 1 + z * math.sqrt(zz + 2 - 1 / n + 4 * p * (n * (1 - p) - 1)))
+    return {"low": np.array(max(low / (2 * (n + zz)), 0.0)),
+            "high": np.array(min(high / (2 * (n + zz)), 1.0))}
+
+
+def _zeros_shifted(f: Fields, args: tuple[Any, ...], options: Mapping[str, Any]) -> Fields:
+    """Pearson's chi-square of the table with every 0 cell replaced by 0.5.
+
+    statsmodels' ``Table`` does this by default (``shift_zeros=True``).
+    """
+    from scipy import stats
+
+    table = np.asarray(args[0], dtype=float)
+    if not (table == 0).any():
+        return {}
+    shifted = np.where(table == 0, 0.5, table)
+    expected = np.outer(shifted.sum(axis=1), shifted.sum(axis=0)) / shifted.sum()
+    statistic = float(((shifted - expected) ** 2 / expected).sum())
+    df = (table.shape[0] - 1) * (table.shape[1] - 1)
+    return {"statistic": np.array(statistic), "p_value": np.array(stats.chi2.sf(statistic, df)),
+            "expected": expected}
+
+
+# statsmodels computes the chi-square p-value as 1 - cdf, which cancels to 0
+# below about 1e-16 (a statistic of 197 on 1 df: 0 against 1.3e-44).
+_ONE_MINUS_CDF = Tolerance(rel=1e-9, abs=float(np.finfo(float).eps),
+                           convention="statsmodels' p = 1 - cdf")
+# scipy finds exact binomial limits by root finding to an absolute ~1e-13
+# (binomtest's proportion_ci): a lower limit of 5e-10 comes out 1.2e-13 off,
+# 2.5e-4 relative, where crossval equals R to the last digit.
+_SCIPY_ROOT_FINDING = Tolerance(rel=1e-9, abs=1e-12,
+                                convention="scipy root-finds binomial limits to ~1e-13")
+# scipy's p-value for a table larger than 2x2 is a Monte Carlo estimate from
+# 9999 random tables (the adapter's seed 0); its standard error is at most
+# sqrt(0.25 / 10000) = 0.005.
+_SCIPY_MONTE_CARLO = Tolerance(abs=0.02, convention="scipy Monte Carlo p-value")
+
+
 def _has_tied_events(args: tuple[Any, ...]) -> bool:
     t = np.asarray(args[0], dtype=float)
     e = np.asarray(args[1], dtype=float)
@@ -378,6 +449,46 @@ def _special_conventions(engine: str, function: str, args: tuple[Any, ...],
             "tolerance 3.45e-7 (crossval merges only to 1e-10), so its r x c p-value is good "
             "to about 1e-8 on tables of hundreds: bounded at 1e-6, not recomputed",
             frozenset({"p_value"}), tolerance=_FEXACT_MERGING,
+        ))
+    if function == "fisher_exact" and engine == "scipy" and _larger_than_2x2(args):
+        out.append(Convention(
+            "scipy-monte-carlo",
+            "scipy's p-value for tables larger than 2x2 is a Monte Carlo estimate from 9999 "
+            "random tables: bounded at 0.02, four times its largest standard error, not "
+            "recomputed", frozenset({"p_value"}), tolerance=_SCIPY_MONTE_CARLO,
+        ))
+    if function in ("binom_ci", "binom_test") and engine == "scipy":
+        out.append(Convention(
+            "scipy-root-finding",
+            "scipy finds the exact limits by root finding to an absolute ~1e-13: bounded at "
+            "1e-12 absolute, not recomputed",
+            frozenset({"low", "high", "conf_int"}), tolerance=_SCIPY_ROOT_FINDING,
+        ))
+    if function == "chi2_test" and engine == "statsmodels":
+        out.append(Convention(
+            "statsmodels-shift-zeros",
+            "statsmodels' Table replaces every 0 cell by 0.5 (shift_zeros=True): Pearson's "
+            "chi-square recomputed so",
+            frozenset({"statistic", "p_value", "expected"}), transform=_zeros_shifted,
+        ))
+        out.append(Convention(
+            "statsmodels-one-minus-cdf",
+            "statsmodels' p-value is 1 - cdf, 0 below ~1e-16: bounded at machine epsilon "
+            "absolute, not recomputed", frozenset({"p_value"}), tolerance=_ONE_MINUS_CDF,
+        ))
+    if function == "binom_ci" and engine == "scipy" and options.get("method") == "wilson-cc":
+        out.append(Convention(
+            "scipy-wilsoncc",
+            "scipy's wilsoncc corrects by 1/2 always (R's prop.test and crossval by "
+            "min(1/2, |x - n/2|), 0 at x = n/2): Newcombe's interval recomputed so",
+            frozenset({"low", "high"}), transform=_wilson_cc_half,
+        ))
+    if function == "binom_ci" and engine == "statsmodels" and options.get("method") == "jeffreys":
+        out.append(Convention(
+            "statsmodels-jeffreys-boundary",
+            "statsmodels' Jeffreys interval keeps the Beta quantile at x = 0 and x = n (crossval "
+            "sets the lower limit to 0 and the upper to 1 there)",
+            frozenset({"low", "high"}), transform=_jeffreys_unmodified,
         ))
     if function == "kaplan_meier" and engine == "lifelines":
         out.append(Convention(
@@ -606,12 +717,25 @@ def _passes(ours: NDArray[np.float64], theirs: NDArray[np.float64], tol: Toleran
     return relative_difference(ours, theirs)
 
 
+def _tolerance_flags(function: str, args: tuple[Any, ...]) -> dict[str, bool]:
+    """``tolerance_for``'s flags that the inputs decide (a 2x2 table with a zero margin)."""
+    if function != "fisher_exact" or not args:
+        return {}
+    try:
+        table = np.asarray(args[0], dtype=float)
+    except (TypeError, ValueError):  # crossval's own check names the problem
+        return {}
+    if table.shape != (2, 2):
+        return {}
+    return {"zero_margin": bool((table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any())}
+
+
 def _check_quantity(function: str, quantity: str, engine: str, theirs: NDArray[np.float64],
                     cv: _Crossval, conventions: Sequence[Convention]) -> QuantityCheck | None:
     base = cv.fields(())
     if base is None or quantity not in base:
         return None
-    tol = tolerance_for(function, quantity)
+    tol = tolerance_for(function, quantity, **_tolerance_flags(function, cv.args))
     if tol.informational:
         return None
     ours = base[quantity]

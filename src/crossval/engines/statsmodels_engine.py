@@ -41,8 +41,9 @@ statsmodels' conventions, and how they show against R and crossval:
   no Wilson interval with continuity correction and no mid-p.
 - **Table.test_nominal_association** is Pearson's chi-square without
   continuity correction, on ``Table(table)``, whose default
-  ``shift_zeros=True`` adds 0.5 to *every* cell when any cell is 0, so on
-  such tables statistic, p and expected counts are not R's.
+  ``shift_zeros=True`` replaces every 0 cell by 0.5, so on such tables
+  statistic, p and expected counts are not R's (crosscheck recomputes them
+  so).
 """
 
 from __future__ import annotations
