@@ -8,6 +8,7 @@ just allowing it.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -45,7 +46,8 @@ NEAR_MACHINE = Tolerance(rel=1e-9)
 CHI_SQUARE = Tolerance(rel=1e-9, abs=1e-12)
 # A p-value in the subnormal range (below 2.2e-308) is 0 up to underflow:
 # one engine returns 1e-323 where another has flushed it to 0.
-P_VALUE = Tolerance(rel=1e-9, abs=2.2250738585072014e-308)
+SUBNORMAL = sys.float_info.min
+P_VALUE = Tolerance(rel=1e-9, abs=SUBNORMAL)
 INFO = Tolerance(informational=True)
 
 # R's fisher.test solves the conditional MLE and its limits with uniroot's
@@ -110,7 +112,7 @@ TOLERANCES: dict[str, dict[str, Tolerance]] = {
         "se": Tolerance(rel=1e-6),
         "hr_ci": Tolerance(rel=1e-6),
         "z": Tolerance(rel=1e-6, abs=1e-12),
-        "p_value": Tolerance(rel=1e-6, abs=2.2250738585072014e-308),
+        "p_value": Tolerance(rel=1e-6, abs=SUBNORMAL),
         "loglik": Tolerance(rel=1e-9),
         "wald": Tolerance(rel=1e-6, abs=1e-12),
         "score": Tolerance(rel=1e-6, abs=1e-12),
