@@ -10,6 +10,7 @@ iterations early the tolerance is its own, and says so.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -215,7 +216,12 @@ def test_cox_matches_lifelines(data: SurvivalData) -> None:
     except Exception:  # lifelines' own convergence failures are not crossval's concern
         assume(False)
     ctx = describe(time=data.time, event=data.event, covariates=dict(data.covariates))
-    # lifelines starts with a damped step and stops on its own criterion:
-    # agreement to 1e-5 of the coefficient's scale is what it can promise
-    scale = max(abs(float(ours.coef[0])), float(ours.se[0]))
-    assert abs(float(theirs.params_["x1"]) - float(ours.coef[0])) <= 1e-5 * scale, ctx
+    # lifelines stops on its own criteria (CoxPHFitter._newton_raphson): with
+    # precision = 1e-14 the one that ends the run is a relative change of the
+    # log-likelihood below r_precision = 1e-9, which leaves a Newton decrement
+    # of a few times 1e-9 |log L|, (b - b_hat)^2 / (2 se^2) for one
+    # coefficient. (Heavy ties, 75 events, log L = -250: 2.9e-5 SE off, over
+    # an older bound of 1e-5 of the scale.)
+    decrement = 5e-9 * abs(ours.loglik[1]) + 1e-14
+    bound = math.sqrt(2.0 * decrement) * float(ours.se[0])
+    assert abs(float(theirs.params_["x1"]) - float(ours.coef[0])) <= bound, ctx
