@@ -40,6 +40,7 @@ def validation_rows(run: ValidationRun) -> list[dict[str, Any]]:
                 "info" if t.informational else "exact" if t.exact
                 else f"R-scale {t.uniroot_abs:.0e}" if t.uniroot_abs is not None
                 else f"{t.rel:.0e}" + (f", abs {t.abs:.0e}" if t.abs else "")
+                + (f" x {t.abs_per}" if t.abs and t.abs_per else "")
             )
             if t.convention and not row["note"]:
                 row["note"] = f"convention: {t.convention}"
