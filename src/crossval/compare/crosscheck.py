@@ -225,33 +225,41 @@ def _entry_inclusive(args: tuple[Any, ...], options: dict[str, Any]
     return args, {**options, "start": start - delta, "timefix": False}
 
 
-def _robust_breslow_residuals(f: Fields, args: tuple[Any, ...],
-                              options: Mapping[str, Any]) -> Fields:
-    """The sandwich D'D, D = W L V, with L the Breslow-form score residuals at crossval's beta."""
-    from scipy import stats
-
-    from crossval.stats.cox_likelihood import (
-        check_cox_inputs,
-        prepare_risk_sets,
-        score_residuals,
-    )
+def _cox_inputs(args: tuple[Any, ...], options: Mapping[str, Any]) -> Any:
+    """A Cox crosscheck's inputs, checked as crossval's ``cox_ph`` checks them."""
+    from crossval.stats.cox_likelihood import check_cox_inputs
 
     time, event, covariates = args
-    inputs = check_cox_inputs(time, event, covariates, strata=options.get("strata"),
-                              weights=options.get("weights"), start=options.get("start"))
-    beta = f["coef"]
-    resid = score_residuals(prepare_risk_sets(inputs), beta, "breslow")
-    dfbeta = (inputs.weights[:, None] * resid) @ f["naive_var"]
-    var = dfbeta.T @ dfbeta
+    return check_cox_inputs(time, event, covariates, strata=options.get("strata"),
+                            weights=options.get("weights"), start=options.get("start"))
+
+
+def _wald_fields(beta: NDArray[np.float64], var: NDArray[np.float64],
+                 options: Mapping[str, Any]) -> Fields:
+    """z, p, the hazard-ratio CI and the Wald test of ``beta`` under ``var``, as summary.coxph."""
+    from scipy import stats
+
     se = np.sqrt(np.diag(var))
     z = beta / se
     crit = stats.norm.ppf(0.5 + float(options.get("conf_level", 0.95)) / 2)
     wald = float(beta @ np.linalg.solve(var, beta))
-    return {
-        "robust_se": se, "var": var, "z": z, "p_value": 2.0 * stats.norm.sf(np.abs(z)),
-        "hr_ci": np.exp(np.column_stack((beta - crit * se, beta + crit * se))),
-        "wald": np.array(wald), "wald_p": np.array(stats.chi2.sf(wald, beta.size)),
-    }
+    with np.errstate(over="ignore"):  # a limit of a diverging coefficient is inf
+        hr_ci = np.exp(np.column_stack((beta - crit * se, beta + crit * se)))
+    return {"var": var, "z": z, "p_value": 2.0 * stats.norm.sf(np.abs(z)), "hr_ci": hr_ci,
+            "wald": np.array(wald), "wald_p": np.array(stats.chi2.sf(wald, beta.size))}
+
+
+def _robust_breslow_residuals(f: Fields, args: tuple[Any, ...],
+                              options: Mapping[str, Any]) -> Fields:
+    """The sandwich D'D, D = W L V, with L the Breslow-form score residuals at crossval's beta."""
+    from crossval.stats.cox_likelihood import prepare_risk_sets, score_residuals
+
+    inputs = _cox_inputs(args, options)
+    beta = f["coef"]
+    resid = score_residuals(prepare_risk_sets(inputs), beta, "breslow")
+    dfbeta = (inputs.weights[:, None] * resid) @ f["naive_var"]
+    var = dfbeta.T @ dfbeta
+    return {"robust_se": np.sqrt(np.diag(var)), **_wald_fields(beta, var, options)}
 
 
 # lifelines stops Newton-Raphson (CoxPHFitter._newton_raphson) where its
@@ -272,14 +280,12 @@ def _lifelines_stop(engine_coef: NDArray[np.float64]
     def at_stop(f: Fields, args: tuple[Any, ...], options: Mapping[str, Any]) -> Fields:
         from scipy import stats
 
-        from crossval.stats.cox_likelihood import check_cox_inputs, evaluate, prepare_risk_sets
+        from crossval.stats.cox_likelihood import evaluate, prepare_risk_sets
 
         beta = np.asarray(engine_coef, dtype=float)
         if beta.shape != f["coef"].shape or not np.isfinite(beta).all():
             return {}
-        time, event, covariates = args
-        inputs = check_cox_inputs(time, event, covariates, strata=options.get("strata"),
-                                  weights=options.get("weights"), start=options.get("start"))
+        inputs = _cox_inputs(args, options)
         fix = bool(options.get("timefix", True)) and inputs.start is None
         at = evaluate(prepare_risk_sets(inputs, fix_times=fix), beta, "efron")
         try:
@@ -297,16 +303,8 @@ def _lifelines_stop(engine_coef: NDArray[np.float64]
             "loglik": np.array([null, at.loglik]), "lrt": np.array(lrt),
             "lrt_p": np.array(stats.chi2.sf(lrt, beta.size)),
         }
-        if not options.get("robust"):
-            z = beta / se
-            crit = stats.norm.ppf(0.5 + float(options.get("conf_level", 0.95)) / 2)
-            wald = float(beta @ at.information @ beta)
-            with np.errstate(over="ignore"):  # a limit of a diverging coefficient is inf
-                hr_ci = np.exp(np.column_stack((beta - crit * se, beta + crit * se)))
-            out |= {
-                "var": var, "z": z, "p_value": 2.0 * stats.norm.sf(np.abs(z)), "hr_ci": hr_ci,
-                "wald": np.array(wald), "wald_p": np.array(stats.chi2.sf(wald, beta.size)),
-            }
+        if not options.get("robust"):  # else those use the sandwich, a convention of its own
+            out |= _wald_fields(beta, var, options)
         return out
 
     return at_stop
