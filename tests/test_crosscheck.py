@@ -480,6 +480,29 @@ def test_cli_on_data_with_no_events_reports_every_engine(
     assert "== Kaplan-Meier (all rows) ==" in out
 
 
+def test_cli_json_of_a_monotone_fit_is_strict_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the stopping-point convention has no bound (rel = inf): JSON has no inf,
+    # so it is written "inf", as every non-finite number of the report is
+    path = _write_csv(tmp_path / "sep.csv", ["t", "e", "x"],
+                      [[str(t), str(e), str(x)] for t, e, x in zip(
+                          range(1, 7), [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1], strict=True)])
+    out = tmp_path / "report.json"
+    code = main(["crosscheck", str(path), "--time", "t", "--event", "e", "--covariates", "x",
+                 "--engines", "statsmodels", "--format", "json", "-o", str(out)])
+    capsys.readouterr()
+    assert code == 0
+
+    def reject(token: str) -> None:
+        raise AssertionError(f"non-standard JSON constant {token}")
+
+    doc = json.loads(out.read_text(encoding="utf-8"), parse_constant=reject)
+    tolerances = [c["tolerance"] for a in doc["analyses"] for c in a["checks"]
+                  if c["verdict"] == CONVENTION]
+    assert any(t["rel"] == "inf" for t in tolerances), tolerances
+
+
 def test_cli_text_report_and_exit_code(aml_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["crosscheck", str(aml_csv), "--time", "weeks", "--event", "died",
                  "--group", "arm", "--engines", "scipy,statsmodels,lifelines"])

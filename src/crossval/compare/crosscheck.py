@@ -550,8 +550,9 @@ def as_dict(obj: Any) -> Any:
                 "warnings": list(obj.warnings),
                 "values": {k: as_dict(v) for k, v in numeric_fields(obj).items()}}
     if isinstance(obj, Tolerance):
-        return {"rel": obj.rel, "exact": obj.exact, "abs": obj.abs, "abs_per": obj.abs_per,
-                "convention": obj.convention}
+        # an unbounded convention's rel is inf: as_dict writes it "inf", as any float
+        return {"rel": as_dict(obj.rel), "exact": obj.exact, "abs": as_dict(obj.abs),
+                "abs_per": obj.abs_per, "convention": obj.convention}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: as_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Mapping):
