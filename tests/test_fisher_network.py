@@ -16,7 +16,14 @@ import pytest
 from scipy import special
 
 from crossval.errors import InputError
-from crossval.stats import contingency, fisher_network
+from crossval.stats import (
+    contingency,
+    fisher_hashing,
+    fisher_network,
+    fisher_simulated,
+    fisher_slices,
+    fisher_splits,
+)
 from crossval.stats.contingency import fisher_exact
 from crossval.stats.fisher_network import FISHER_MAX_WORK, fisher_rxc_pvalue
 from fisher_enumeration import fisher_rxc_pvalue_enumerated
@@ -170,7 +177,7 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
         {"_DENSE_KEYS": 0},  # node keys through np.unique
         {"_FOLD_AT": 64},  # open pairs folded into entries as they come
         {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0},  # folding given up after the first fold
-        {"_FOLD_AT": 64, "_HASH_ROUNDS": 0},  # merges by sorting alone
+        {"_FOLD_AT": 64, "fisher_hashing.HASH_ROUNDS": 0},  # merges by sorting alone
         # the stage before the last two rows settles what it holds against them as it goes
         {"_FOLD_AT": 64, "_STREAM_AT": 256},
         {"_FOLD_AT": 64, "_FOLD_KEEP": 0.0, "_STREAM_AT": 128},
@@ -179,8 +186,10 @@ def test_agrees_with_enumeration_on_larger_tables(table: np.ndarray) -> None:
     ],
 )
 def test_every_settling_path_agrees(monkeypatch: pytest.MonkeyPatch, knobs: dict) -> None:
+    modules = {"fisher_hashing": fisher_hashing}
     for name, value in knobs.items():
-        monkeypatch.setattr(fisher_network, name, value)
+        module, _, attr = name.rpartition(".")
+        monkeypatch.setattr(modules[module] if module else fisher_network, attr, value)
     for table in LARGER[:4]:
         assert rel(fisher_rxc_pvalue(table), fisher_rxc_pvalue_enumerated(table)) <= 1e-10
 
@@ -238,7 +247,7 @@ def test_streaming_lifts_the_memory_limit(monkeypatch: pytest.MonkeyPatch) -> No
     # are settled as they come.
     table = LARGER[1]
     monkeypatch.setattr(fisher_network, "_FOLD_AT", 64)
-    monkeypatch.setattr(fisher_network, "_MAX_ITEMS", 8192)
+    monkeypatch.setattr(fisher_splits, "MAX_ITEMS", 8192)
     monkeypatch.setattr(fisher_network, "_STREAM_AT", 10**18)
     with pytest.raises(InputError, match="needs more memory"):
         fisher_rxc_pvalue(table)
@@ -248,7 +257,7 @@ def test_streaming_lifts_the_memory_limit(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_cores_past_the_budget_give_way_to_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     def over(*args: object) -> None:
-        raise fisher_network._OverBudget
+        raise fisher_splits.OverBudget
 
     for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
         monkeypatch.setattr(fisher_network, name, 0)
@@ -264,7 +273,7 @@ def test_a_refusal_after_cores_gave_way_names_work(monkeypatch: pytest.MonkeyPat
 
     def out_of_memory(self: fisher_network._Network, *args: object) -> None:
         gave_way.append(True)
-        raise fisher_network._OverBudget(memory=True)
+        raise fisher_splits.OverBudget(memory=True)
 
     for name in ("_CORE_MIN_LIST", "_CORE_ENTRY_COST", "_CORE_SLICE_COST"):
         monkeypatch.setattr(fisher_network, name, 0)
@@ -289,8 +298,8 @@ def test_slices_against_listing_every_completion() -> None:
     for _ in range(200):
         node = np.sort(rng.integers(0, 40, size=3))[::-1].astype(np.int64)
         small = int(rng.integers(0, node.sum() + 1))
-        sl = fisher_network._Slices.of(
-            node[:, None], small, lf, fisher_network._Work(FISHER_MAX_WORK)
+        sl = fisher_slices.Slices.of(
+            node[:, None], small, lf, fisher_splits.Work(FISHER_MAX_WORK)
         )
         a_tot, b_tot, d_tot = (int(v) for v in node)
         peaks, modes, sums, weights = [], [], [], []
@@ -342,10 +351,10 @@ def test_representatives_group_equal_keys(
 ) -> None:
     # A few keys repeated many times (hash rounds settle them), keys mostly
     # distinct (None: the caller sorts) and no hash rounds at all (sort only).
-    monkeypatch.setattr(fisher_network, "_HASH_ROUNDS", rounds)
+    monkeypatch.setattr(fisher_hashing, "HASH_ROUNDS", rounds)
     rng = np.random.default_rng(distinct)
     key = rng.integers(0, distinct, size=20_000, dtype=np.int64) * 7919
-    rep = fisher_network._representatives(key)
+    rep = fisher_hashing.representatives(key)
     if rounds and distinct >= 10**6:
         assert rep is None  # mostly distinct: left to a sort
         return
@@ -359,7 +368,7 @@ def test_representatives_group_equal_keys(
 @pytest.mark.parametrize("levels", [4, 30])  # pasts repeating (hashed) or mostly distinct (sorted)
 def test_merge_keeps_one_entry_per_node_and_past(levels: int) -> None:
     lf = special.gammaln(np.arange(40, dtype=np.float64) + 1.0)
-    net = fisher_network._Network(np.array([[3, 4], [5, 6]]), lf, fisher_network._Work(10**9))
+    net = fisher_network._Network(np.array([[3, 4], [5, 6]]), lf, fisher_splits.Work(10**9))
     rng = np.random.default_rng(3)
     node = rng.integers(0, 50, size=5000)
     values = -lf[rng.integers(0, levels, size=(5000, 3))].sum(axis=1)  # repeating sums
@@ -396,7 +405,7 @@ def test_both_row_orders_agree() -> None:
     lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
     values = []
     for order in ([1, 2, 0, 3], [3, 1, 2, 0], [0, 1, 2, 3]):
-        run = fisher_network._Network(table[order], lf, fisher_network._Work(10**12)).run()
+        run = fisher_network._Network(table[order], lf, fisher_splits.Work(10**12)).run()
         try:
             while True:
                 next(run)
@@ -550,7 +559,7 @@ G650 = [[78, 39, 13], [72, 46, 16], [58, 52, 20], [65, 42, 18], [62, 49, 21]]
 
 def test_simulated_tables_keep_the_margins_and_their_distribution() -> None:
     rows, cols = np.array([2, 2, 2]), np.array([3, 3])
-    sims = fisher_network._random_tables(rows, cols, 60_000, np.random.default_rng(7))
+    sims = fisher_simulated.random_tables(rows, cols, 60_000, np.random.default_rng(7))
     assert (sims.sum(axis=2) == rows).all() and (sims.sum(axis=1) == cols).all()
     # Under independence (hand derivation in test_hand_derived) the first
     # column is (1, 1, 1) with probability 0.4 and each ordering of (2, 1, 0)

@@ -19,11 +19,8 @@ from scipy import optimize, special
 
 from crossval.errors import InputError, InputTypeError
 from crossval.stats._validate import as_count, check_conf_level, check_option, frozen_array, shown
-from crossval.stats.fisher_network import (
-    FISHER_MAX_WORK,
-    fisher_rxc_pvalue,
-    fisher_rxc_simulated,
-)
+from crossval.stats.fisher_network import FISHER_MAX_WORK, fisher_rxc_pvalue
+from crossval.stats.fisher_simulated import fisher_rxc_simulated
 from crossval.stats.interval import ConfidenceInterval
 
 __all__ = [

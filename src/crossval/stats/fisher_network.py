@@ -28,13 +28,18 @@ probable than the limit do not reach counts whole, and one they reach gives
 its total minus them or the rest of it listed. Partial tables with two rows
 left that would not fit in memory at once (they hardly repeat) are settled
 in chunks as they are made, so only the work limit stops a problem that fits
-in memory a chunk at a time. ``fisher_rxc_simulated`` is the separate Monte
-Carlo path (R's ``simulate.p.value``).
+in memory a chunk at a time.
+
+The pieces live in their own modules: the arcs and the work budget in
+``fisher_splits``, the path bounds in ``fisher_bounds``, the merging of
+equal keys in ``fisher_hashing``, the closed forms along runs and slices in
+``fisher_slices``; the Monte Carlo path (R's ``simulate.p.value``) is
+``fisher_simulated``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -43,15 +48,33 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crossval.errors import InputError
+from crossval.stats.fisher_bounds import path_bounds
+from crossval.stats.fisher_hashing import representatives
 from crossval.stats.fisher_slices import (
+    Slices,
     above_interval,
     dual_bound,
     node_log_totals,
     refine_mode,
     run_log_totals,
 )
+from crossval.stats.fisher_splits import (
+    MAX_ITEMS,
+    Chunk,
+    ChunkValues,
+    Outside,
+    OverBudget,
+    Runs3,
+    Work,
+    common_sums,
+    count_splits3,
+    ragged,
+    sorted_desc,
+    splits,
+    three_columns,
+)
 
-__all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue", "fisher_rxc_simulated"]
+__all__ = ["FISHER_MAX_WORK", "fisher_rxc_pvalue"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -80,9 +103,6 @@ _LIST_UNIT = 2
 # counted on its own (limits, log contributions).
 _LIST3_UNIT = 15
 _ENTRY_UNIT = 20
-# Longest arrays a step may make (of arcs, pairs or entries): bounds memory
-# to about a gigabyte.
-_MAX_ITEMS = 1 << 24
 # Open (entry, arc) pairs are merged into entries whenever this many are
 # held: with small counts most pairs repeat a (node, past) already held (a
 # 5 x 5 table of 55 observations: 4.9 million pairs, 66 thousand entries),
@@ -98,7 +118,7 @@ _FOLD_KEEP = 0.25
 # sets up its nodes again: about 10% more work for the last two rows of a
 # 5 x 3 table of N = 448 in two chunks), so only what would not fit is
 # streamed (a step adds at most _FOLD_AT pairs before the memory check).
-_STREAM_AT = _MAX_ITEMS - _FOLD_AT
+_STREAM_AT = MAX_ITEMS - _FOLD_AT
 # The last two rows are settled from cores only for nodes whose completion
 # lists would be at least this long (shorter lists are cheap and exact to
 # rounding), and only while the bound on the cores' rounding error stays
@@ -119,8 +139,6 @@ _CORE_DEPTH = 3.0
 # Nodes with fewer arcs than this many per entry are not split into common
 # arcs and a band.
 _BAND_RATIO = 4
-# Arcs of three columns are made and settled about this many at a time.
-_CHUNK = 1 << 15
 # A three-column step with at least this many arcs lists only the arcs of
 # each run that a completion more probable than the observed table could
 # pass through, and takes the rest from closed-form run totals (smaller
@@ -133,14 +151,6 @@ _DENSE_KEYS = 1 << 22
 _SHORT_SEGMENT = 512
 
 
-class _OverBudget(Exception):
-    """The work or, with ``memory``, the memory limit would be passed."""
-
-    def __init__(self, memory: bool = False) -> None:
-        super().__init__("memory" if memory else "work")
-        self.memory = memory
-
-
 def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> InputError:
     where = f"table of shape {shape} with {n} observations"
     others = (
@@ -150,7 +160,7 @@ def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> Inpu
     if memory:
         return InputError(
             f"{where} needs more memory for the exact r x c Fisher p-value than crossval "
-            f"allows (more than {_MAX_ITEMS:,} partial tables at once, about 2 GB); a larger "
+            f"allows (more than {MAX_ITEMS:,} partial tables at once, about 2 GB); a larger "
             f"max_work does not lift that limit: {others}"
         )
     return InputError(
@@ -159,343 +169,6 @@ def _too_large(shape: tuple[int, int], n: int, limit: int, memory: bool) -> Inpu
         f"time grows in proportion): pass fisher_exact(table, max_work=...) a larger "
         f"limit, or {others}"
     )
-
-
-class _Work:
-    """Counts work, and stops before the piece of work that would pass the limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.used = 0
-        self.limit = limit
-
-    def spend(self, amount: int, items: int = 0) -> None:
-        """Charge ``amount``; ``items`` is the length of the arrays about to be made."""
-        if items > _MAX_ITEMS:
-            raise _OverBudget(memory=True)
-        if self.used + amount > self.limit:
-            raise _OverBudget
-        self.used += int(amount)
-
-
-def _ragged(lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
-    """All integers lo[i]..hi[i] (inclusive), concatenated, with the owner i of each."""
-    lengths = np.maximum(hi - lo + 1, 0)
-    owner = np.repeat(np.arange(lo.size), lengths)
-    values: IntArray = np.arange(owner.size) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-    return values, owner
-
-
-def _splits(
-    caps: IntArray, total: int, lf: FloatArray, work: _Work, unit: int
-) -> tuple[IntArray, FloatArray, IntArray]:
-    """Every split x of ``total`` into cells 0 <= x[j] <= caps[j, i], for each node i.
-
-    ``caps`` is (columns x nodes). Returns, per split, its node (ascending, so
-    each node's splits are contiguous), its log weight -sum(log(x[j]!)) and
-    what it leaves, caps[:, node] - x (columns x splits). Charges ``unit``
-    per split, the work of the splits' whole later handling, before
-    generating them.
-    """
-    c, m = caps.shape
-    room_after = np.cumsum(caps[::-1], axis=0)[::-1] - caps
-    owner = np.arange(m)
-    rem = np.full(m, total, dtype=np.int64)
-    step = np.zeros(m)
-    left: list[IntArray] = []
-    for j in range(c - 1):
-        lo = np.maximum(0, rem - room_after[j][owner])
-        hi = np.minimum(rem, caps[j][owner])
-        count = int(np.maximum(hi - lo + 1, 0).sum())
-        work.spend(count * (unit if j == c - 2 else 8), count)
-        v, idx = _ragged(lo, hi)
-        owner, rem = owner[idx], rem[idx] - v
-        step = step[idx] - lf[v]
-        left = [col[idx] for col in left] + [caps[j][owner] - v]
-    left.append(caps[c - 1][owner] - rem)
-    return owner, step - lf[rem], np.stack(left)
-
-
-@dataclass
-class _Chunk:
-    """Splits of the nodes ``first:stop`` of a ``_Runs3``: each one's run (``row``, counted
-    from the chunk's first run ``run0``) and ``xb``."""
-
-    first: int
-    stop: int
-    run0: int
-    row: IntArray
-    xb: IntArray
-
-
-# A chunk's g, m, h of given arcs, and (for open pairs) steps and cells of its arcs.
-_ChunkValues = tuple[
-    FloatArray,
-    FloatArray,
-    Callable[[IntArray], FloatArray],
-    FloatArray | None,
-    IntArray | None,
-]
-
-
-@dataclass
-class _Runs3:
-    """Every split (xa, xb, xd) of a total into three cells under caps (a, b, d) of each node.
-
-    A run is the splits of one node with one ``xa``: ``xb`` rises from
-    ``lo_b`` to ``hi_b`` and ``xd = rem - xb``. Runs are grouped by node
-    (``node``: each run's, ascending). The splits themselves are made a
-    chunk of whole nodes at a time (``chunks``).
-    """
-
-    node: IntArray
-    xa: IntArray
-    rem: IntArray
-    lo_b: IntArray
-    hi_b: IntArray
-    per_node: IntArray
-    head: FloatArray
-
-    @classmethod
-    def of(cls, nodes: IntArray, total: int, lf: FloatArray, work: _Work) -> _Runs3:
-        """The runs of the splits of ``total`` for each node (``nodes``: 3 x nodes)."""
-        a, b, d = nodes
-        # every node holds at least ``total``, so each has a run and each run a split
-        lo_a, hi_a = np.maximum(0, total - b - d), np.minimum(a, total)
-        n_runs = int((hi_a - lo_a + 1).sum())
-        work.spend(8 * n_runs, n_runs)
-        xa, node = _ragged(lo_a, hi_a)
-        rem = total - xa
-        lo_b = np.maximum(0, rem - d[node])
-        hi_b = np.minimum(b[node], rem)
-        per_node = np.bincount(node, hi_b - lo_b + 1, minlength=a.size).astype(np.int64)
-        return cls(node, xa, rem, lo_b, hi_b, per_node, -lf[xa])
-
-    def chunks(self, work: _Work, unit: int) -> Iterator[_Chunk]:
-        """The splits, about ``_CHUNK`` at a time; ``unit`` per split is charged before the first.
-
-        Arrays of a chunk stay in cache, and freed ones of one size are
-        reused by the next chunk: with 20,000 splits per node, arrays of a
-        whole stage cost about as much in fresh pages as in arithmetic.
-        """
-        ends = np.cumsum(self.per_node)
-        run_ends = np.cumsum(np.bincount(self.node, minlength=self.per_node.size))
-        # all at once, so that a stage past the limit is refused before it
-        # starts; the band kept of the chunks may hold up to all the splits
-        work.spend(int(ends[-1]) * unit, int(ends[-1]))
-        first = 0
-        while first < ends.size:
-            done = int(ends[first - 1]) if first else 0
-            stop = max(first + 1, int(np.searchsorted(ends, done + _CHUNK, side="right")))
-            run0 = int(run_ends[first - 1]) if first else 0
-            run1 = int(run_ends[stop - 1])
-            xb, row = _ragged(self.lo_b[run0:run1], self.hi_b[run0:run1])
-            yield _Chunk(first, stop, run0, row, xb)
-            first = stop
-
-    def narrowed(self, lo_b: IntArray, hi_b: IntArray) -> _Runs3:
-        """The same runs cut to lo_b..hi_b (empty where hi_b < lo_b)."""
-        hi_b = np.maximum(hi_b, lo_b - 1)
-        per_node = np.bincount(self.node, hi_b - lo_b + 1, minlength=self.per_node.size)
-        return _Runs3(
-            self.node, self.xa, self.rem, lo_b, hi_b, per_node.astype(np.int64), self.head
-        )
-
-    def step(self, ch: _Chunk, lf: FloatArray) -> FloatArray:
-        """-sum(log(x!)) of each split of a chunk, summed in the order of ``_splits``."""
-        out: FloatArray = self.head[ch.run0 :][ch.row] - lf[ch.xb]
-        out -= lf[self.rem[ch.run0 :][ch.row] - ch.xb]
-        return out
-
-
-@dataclass
-class _Outside:
-    """What narrowed runs (``_Runs3.narrowed``) left out, counted for every entry of its node.
-
-    ``scale``: log of each node's total over all its runs (the scale of the
-    sums); ``run_log``: log total of each run; ``full``: the run is listed
-    whole; ``partial``: listed in part, at most half of its total (what it
-    leaves out is its total minus what is listed).
-    """
-
-    scale: FloatArray
-    run_log: FloatArray
-    full: NDArray[np.bool_]
-    partial: NDArray[np.bool_]
-
-
-def _common_sums(
-    m: FloatArray, common: NDArray[np.bool_], length: IntArray
-) -> tuple[FloatArray, FloatArray]:
-    """Per node (``length`` consecutive arcs each): the largest ``m`` of its arcs marked
-    ``common`` (0 if none) and the sum of exp(m - that) over them."""
-    shift = np.zeros(length.size)
-    sums = np.zeros(length.size)
-    nonempty = length > 0
-    if not nonempty.any():
-        return shift, sums
-    starts = (np.cumsum(length) - length)[nonempty]
-    mass = np.where(common, m, -np.inf)
-    top = np.maximum.reduceat(mass, starts)
-    shift[nonempty] = np.where(np.isfinite(top), top, 0.0)
-    mass -= np.repeat(shift, length)
-    sums[nonempty] = np.add.reduceat(np.exp(mass, out=mass), starts)
-    return shift, sums
-
-
-def _sorted_desc(cols: IntArray) -> IntArray:
-    """Each column of ``cols`` (parts x items) sorted in decreasing order."""
-    c = cols.shape[0]
-    if c == 2:
-        return np.stack((np.maximum(cols[0], cols[1]), np.minimum(cols[0], cols[1])))
-    if c == 3:
-        a, b, d = cols
-        top = np.maximum(np.maximum(a, b), d)
-        bottom = np.minimum(np.minimum(a, b), d)
-        return np.stack((top, a + b + d - top - bottom, bottom))
-    out: IntArray = np.sort(cols, axis=0)[::-1]
-    return out
-
-
-def _three_columns(nodes: IntArray) -> IntArray:
-    """Nodes of two or three columns as three (a third, empty column added to two)."""
-    if nodes.shape[0] == 3:
-        return nodes
-    return np.vstack((nodes, np.zeros((1, nodes.shape[1]), dtype=np.int64)))
-
-
-def _count_splits3(a: IntArray, b: IntArray, d: IntArray, total: int) -> IntArray:
-    """How many splits of ``total`` into three parts at most a, b, d (inclusion-exclusion)."""
-    count = np.zeros(a.size, dtype=np.int64)
-    for sign, excess in (
-        (1, 0),
-        (-1, a + 1),
-        (-1, b + 1),
-        (-1, d + 1),
-        (1, a + b + 2),
-        (1, a + d + 2),
-        (1, b + d + 2),
-        (-1, a + b + d + 3),
-    ):
-        free = total - excess + 2  # C(free, 2) solutions without the caps
-        count += sign * np.where(free >= 2, free * (free - 1) // 2, 0)
-    return count
-
-
-def _water_fill(totals: IntArray, caps: IntArray, lf: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Min and max of sum(log(v!)) over splits of each total into parts v <= caps (rows of caps).
-
-    log(v!) is convex: the most even split under the caps minimises the sum,
-    filling the largest caps first maximises it.
-    """
-    m, k = caps.shape
-    asc = np.sort(caps, axis=1)
-    rem = totals.copy()
-    low = np.zeros(m)
-    done = np.zeros(m, dtype=bool)
-    for j in range(k):
-        parts = k - j
-        q = rem // parts
-        full = ~done & (asc[:, j] <= q)
-        low += np.where(full, lf[asc[:, j]], 0.0)
-        rem = np.where(full, rem - asc[:, j], rem)
-        even = ~done & ~full
-        extra = rem % parts
-        q = np.where(even, q, 0)
-        low += np.where(even, (parts - extra) * lf[q] + extra * lf[q + 1], 0.0)
-        done |= even
-    rem = totals.copy()
-    high = np.zeros(m)
-    for j in range(k - 1, -1, -1):
-        v = np.minimum(asc[:, j], rem)
-        high += lf[v]
-        rem = rem - v
-    return low, high
-
-
-def _path_bounds(
-    nodes: IntArray, rows_left: IntArray, lf: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Longest and shortest path of each node (nodes x columns): bounds on -sum(log(cell!)).
-
-    The remaining table is relaxed to its rows alone (each row split under the
-    column totals) and to its columns alone (each split under the row totals);
-    the tighter of the two bounds is kept.
-    """
-    m, c = nodes.shape
-    k = rows_left.size
-    row_low, row_high = _water_fill(np.tile(rows_left, m), np.repeat(nodes, k, axis=0), lf)
-    col_low, col_high = _water_fill(nodes.ravel(), np.broadcast_to(rows_left, (m * c, k)), lf)
-    row_low, row_high = row_low.reshape(m, k).sum(axis=1), row_high.reshape(m, k).sum(axis=1)
-    col_low, col_high = col_low.reshape(m, c).sum(axis=1), col_high.reshape(m, c).sum(axis=1)
-    longest: FloatArray = -np.maximum(row_low, col_low)
-    shortest: FloatArray = -np.minimum(row_high, col_high)
-    return longest, shortest
-
-
-# Seeds of the hash rounds, and the constants of MurmurHash3's 64-bit finalizer.
-_HASH_SEEDS = tuple(
-    np.uint64(m)
-    for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
-)
-_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
-_HASH_ROUNDS = 16
-
-
-def _mix(x: NDArray[np.uint64], seed: np.uint64) -> NDArray[np.uint64]:
-    """MurmurHash3's finalizer of ``x ^ seed``: every input bit moves every output bit.
-
-    Keys here (node * span + binned past) are far from random; under a plain
-    multiplicative hash a million keys in arithmetic progression shared 350
-    thousand slots.
-    """
-    c1, c2, s = _FMIX
-    x = x ^ seed
-    x ^= x >> s
-    x *= c1
-    x ^= x >> s
-    x *= c2
-    x ^= x >> s
-    return x
-
-
-def _representatives(key: IntArray) -> IntArray | None:
-    """For each item, the index of one item with the same key (the same one for all of them).
-
-    Hashing into a table at least as long as the keys (up to 2**23 slots;
-    Knuth, TAOCP vol. 3, 6.4): every item writes its index into
-    its key's slot, one write per slot survives, and the items whose key
-    equals the survivor's are settled. All items of a key share a slot, so
-    they are settled together, and the others try again with another
-    seed. Each round is linear in the items left, where a sort would
-    cost n log n. None when the first round leaves more than an eighth of the
-    items (keys mostly distinct: a sort is cheaper); items left after
-    ``_HASH_ROUNDS`` rounds are settled by sorting.
-    """
-    n = key.size
-    bits = min(23, max(10, n.bit_length()))
-    table = np.empty(1 << bits, dtype=np.intp)
-    rep = np.empty(n, dtype=np.int64)
-    todo = np.arange(n)
-    unsigned = key.view(np.uint64)
-    left = unsigned
-    shift = np.uint64(64 - bits)
-    for r in range(_HASH_ROUNDS):
-        if todo.size == 0:
-            return rep
-        slot = (_mix(left, _HASH_SEEDS[r % len(_HASH_SEEDS)]) >> shift).astype(np.intp)
-        table[slot] = todo
-        owner = table[slot]
-        same = unsigned[owner] == left
-        rep[todo[same]] = owner[same]
-        todo, left = todo[~same], left[~same]
-        if r == 0 and todo.size > n // 8:
-            # Distinct keys fill a table of 1-2 slots per key so that 21-37%
-            # of them lose their slot; a few keys repeated lose far fewer.
-            return None
-    if todo.size:
-        _, first, inverse = np.unique(key[todo], return_index=True, return_inverse=True)
-        rep[todo] = todo[first[inverse.ravel()]]
-    return rep
 
 
 class _Arcs:
@@ -581,96 +254,6 @@ class _Settled:
         self.folded, self.n_open = [], 0
 
 
-def _slice_log_weight(
-    lf: FloatArray, part_d: FloatArray, a: IntArray, b: IntArray, m: IntArray, xa: IntArray
-) -> FloatArray:
-    """Log weight of the two-row completion with ``xa`` in slices (a, b, m, part_d): ``_Slices``."""
-    out: FloatArray = part_d - (lf[xa] + lf[a - xa] + lf[m - xa] + lf[b - m + xa])
-    return out
-
-
-@dataclass
-class _Slices:
-    """The completions of nodes with two rows left, three columns, in slices of fixed xd.
-
-    With column totals A >= B >= D left and the smaller row ``small``, a
-    completion is (xa, xb, xd) with sum ``small`` and log weight -sum(log(x!)
-    + log((total - x)!)), proportional to a multivariate hypergeometric
-    probability. In a slice (xd fixed, m = small - xd, ``part_d`` the terms
-    of xd) the log weight is concave in xa on lo..hi with its maximum at the
-    hypergeometric mode. A slice's peak (that maximum) is concave in xd: it
-    is a partial maximum of a separable concave function, and the infimal
-    convolution of discrete convex functions is discrete convex (K. Murota,
-    "Discrete Convex Analysis", SIAM 2003, ch. 6). The slices of node i are
-    ``start[i]:start[i] + count[i]``, and ``top[i]`` (counted from
-    ``start[i]``) has the largest peak. ``total``: log of each node's summed
-    weights, C(A + B + D, small) / (A! B! D!); ``size``: the sum of the
-    log-factorials in it, which bounds those in any one weight or slice
-    total; ``share``: each slice's total over its node's.
-    """
-
-    node: IntArray
-    start: IntArray
-    count: IntArray
-    a: IntArray
-    b: IntArray
-    m: IntArray
-    part_d: FloatArray
-    lo: IntArray
-    hi: IntArray
-    mode: IntArray
-    peak: FloatArray
-    top: IntArray
-    total: FloatArray
-    size: FloatArray
-    share: FloatArray
-
-    @classmethod
-    def of(cls, nodes: IntArray, small: int, lf: FloatArray, work: _Work) -> _Slices:
-        """The slices of each node (3 x nodes) for a smaller row of ``small``."""
-        a_tot, b_tot, d_tot = nodes
-        lo_d, hi_d = np.maximum(0, small - a_tot - b_tot), np.minimum(d_tot, small)
-        count = hi_d - lo_d + 1
-        work.spend(30 * int(count.sum()), int(count.sum()))
-        xd, node = _ragged(lo_d, hi_d)
-        a, b, d = a_tot[node], b_tot[node], d_tot[node]
-        m = small - xd
-        # exact in integers: the mode of C(a, xa) C(b, m - xa)
-        mode = ((m + 1) * (a + 1)) // (a + b + 2)
-        part_d = -(lf[xd] + lf[d - xd])
-        peak = _slice_log_weight(lf, part_d, a, b, m, mode)
-        start = np.cumsum(count) - count
-        at_top = np.flatnonzero(peak == np.maximum.reduceat(peak, start)[node])
-        first = np.ones(at_top.size, dtype=bool)
-        first[1:] = node[at_top[1:]] != node[at_top[:-1]]
-        s = a_tot + b_tot + d_tot
-        lf_nodes = lf[a_tot] + lf[b_tot] + lf[d_tot]
-        total = lf[s] - lf[small] - lf[s - small] - lf_nodes
-        # C(a + b, m) C(d, xd) / (a! b! d!), Vandermonde over xa
-        slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
-        return cls(
-            node,
-            start,
-            count,
-            a,
-            b,
-            m,
-            part_d,
-            np.maximum(0, m - b),
-            np.minimum(a, m),
-            mode,
-            peak,
-            at_top[first] - start,
-            total,
-            lf[s] + lf[small] + lf[s - small] + lf_nodes,
-            np.exp(slice_log - total[node]),
-        )
-
-    def weight(self, xa: IntArray, sel: IntArray, lf: FloatArray) -> FloatArray:
-        """Log weight of the completion with ``xa`` in each slice ``sel``."""
-        return _slice_log_weight(lf, self.part_d[sel], self.a[sel], self.b[sel], self.m[sel], xa)
-
-
 class _Network:
     """One r x c problem with its rows in a fixed order; nodes are sorted remaining column totals.
 
@@ -679,7 +262,7 @@ class _Network:
     log weight -sum(log(cell!)) and how many partial tables it stands for.
     """
 
-    def __init__(self, t: IntArray, lf: FloatArray, work: _Work) -> None:
+    def __init__(self, t: IntArray, lf: FloatArray, work: Work) -> None:
         self.rows: IntArray = t.sum(axis=1)
         cols = t.sum(axis=0)
         self.cols: IntArray = np.sort(cols)[::-1].copy()
@@ -703,7 +286,7 @@ class _Network:
 
     def canonical(self, children: IntArray) -> tuple[IntArray, IntArray]:
         """Distinct sorted nodes of ``children`` (columns x items) and each child's node index."""
-        srt = _sorted_desc(children)
+        srt = sorted_desc(children)
         c = srt.shape[0]
         if self.key_space >= 2.0**62:
             uniq, inverse = np.unique(srt, axis=1, return_inverse=True)
@@ -756,7 +339,7 @@ class _Network:
             self.settle_band(arcs, ent, per_node, want_open, out)
             return out
         common = arcs.g <= np.repeat(low, arcs.length)
-        shift, sums = _common_sums(arcs.m, common, arcs.length)
+        shift, sums = common_sums(arcs.m, common, arcs.length)
         self.count_common(ent, shift, sums, out)
         rest = np.flatnonzero(~common)
         node = np.repeat(np.arange(n_nodes), arcs.length)[rest]
@@ -850,7 +433,7 @@ class _Network:
         lo = arcs.start[node]
         n_pairs = int(arcs.length[node].sum())
         self.work.spend(10 * n_pairs, n_pairs)
-        pos, k = _ragged(lo, lo + arcs.length[node] - 1)
+        pos, k = ragged(lo, lo + arcs.length[node] - 1)
         lim = self.threshold - ent.past[entries][k]
         counted = arcs.g[pos] <= lim
         sums = np.bincount(
@@ -881,7 +464,7 @@ class _Network:
         self.work.spend(nodes.size * width * 20 + entries.size * 40, nodes.size * width)
         row_of = np.full(arcs.start.size, -1, dtype=np.int64)
         row_of[nodes] = np.arange(nodes.size)
-        pos, k = _ragged(arcs.start[nodes], arcs.start[nodes] + arcs.length[nodes] - 1)
+        pos, k = ragged(arcs.start[nodes], arcs.start[nodes] + arcs.length[nodes] - 1)
         col = pos - arcs.start[nodes][k]
         grid = np.full((nodes.size, width), np.inf)
         grid[k, col] = arcs.g[pos]
@@ -1020,7 +603,7 @@ class _Network:
             n_open = int(ends[last - 1]) - done
             out.n_open += n_open
             self.work.spend(10 * n_open, out.n_open)
-            rank, i = _ragged(count[first:last], length[first:last] - 1)
+            rank, i = ragged(count[first:last], length[first:last] - 1)
             i += first
             arc = start[i] + ranked[row[i], rank]
             keep = arcs.h[arc] <= lim[i]
@@ -1040,9 +623,9 @@ class _Network:
         # Each arc leads to a cell, each cell to a child (cells ``cells`` to
         # children ``child_of_cell``); per-child values are spread over the
         # cells once and read per arc.
-        runs: _Runs3 | None = None
+        runs: Runs3 | None = None
         if nodes.shape[0] == 3 and self.key_space <= _DENSE_KEYS:
-            runs = _Runs3.of(nodes, total, lf, self.work)
+            runs = Runs3.of(nodes, total, lf, self.work)
             length = runs.per_node
             limits = self.band_limits(ent, length)
             outside = None
@@ -1050,12 +633,12 @@ class _Network:
                 runs, outside = self.narrow_stage(k, nodes, runs, limits[1])
             children, base, cells, child_of_cell = self.children3(nodes, total, runs)
         else:
-            parent, step, left = _splits(nodes, total, lf, self.work, _STAGE_UNIT * nodes.shape[0])
+            parent, step, left = splits(nodes, total, lf, self.work, _STAGE_UNIT * nodes.shape[0])
             children, cell = self.canonical(left)
             length = np.bincount(parent, minlength=nodes.shape[1])
             cells = child_of_cell = np.arange(children.shape[1])
         self.work.spend(30 * children.shape[1] * (rows_left.size + children.shape[0]))
-        best, worst = _path_bounds(children.T, rows_left, lf)
+        best, worst = path_bounds(children.T, rows_left, lf)
         # log of the summed weights of all completions of each child:
         # (sum of rows)! / (prod rows! prod columns!)
         mass = float(lf[rows_left.sum()] - lf[rows_left].sum()) - lf[children].sum(axis=0)
@@ -1090,7 +673,7 @@ class _Network:
         if runs is not None:
             sp = runs
 
-            def values(ch: _Chunk) -> _ChunkValues:
+            def values(ch: Chunk) -> ChunkValues:
                 step = sp.step(ch, lf)
                 cell: IntArray = base[ch.run0 :][ch.row] - ch.xb
 
@@ -1138,7 +721,7 @@ class _Network:
         return pieces, children[:, present], renumber[node], new_past, new_weight
 
     def children3(
-        self, nodes: IntArray, total: int, runs: _Runs3
+        self, nodes: IntArray, total: int, runs: Runs3
     ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """``canonical`` for three columns with a dense key space, without sorting each arc.
 
@@ -1165,13 +748,13 @@ class _Network:
 
     def settle3(
         self,
-        runs: _Runs3,
+        runs: Runs3,
         ent: _Entries,
         unit: int,
-        values: Callable[[_Chunk], _ChunkValues],
+        values: Callable[[Chunk], ChunkValues],
         fold_of: Callable[[FloatArray, IntArray], _Fold] | None,
         limits: tuple[IntArray, FloatArray, FloatArray],
-        outside: _Outside | None,
+        outside: Outside | None,
         flush: Callable[[_Entries], None] | None = None,
     ) -> tuple[_Settled, FloatArray, IntArray]:
         """``settle`` for the arcs of ``runs``, made chunk by chunk and never all held.
@@ -1196,7 +779,7 @@ class _Network:
             length = runs.per_node[ch.first : ch.stop]
             common = g <= np.repeat(low[ch.first : ch.stop], length)
             if outside is None:
-                shift[ch.first : ch.stop], sums[ch.first : ch.stop] = _common_sums(
+                shift[ch.first : ch.stop], sums[ch.first : ch.stop] = common_sums(
                     m, common, length
                 )
             else:
@@ -1246,8 +829,8 @@ class _Network:
         return per_node, low, high
 
     def narrow_stage(
-        self, k: int, nodes: IntArray, runs: _Runs3, low: FloatArray
-    ) -> tuple[_Runs3, _Outside]:
+        self, k: int, nodes: IntArray, runs: Runs3, low: FloatArray
+    ) -> tuple[Runs3, Outside]:
         """``narrow3`` for filling row k, bounding each arc's best completion by ``dual_bound``."""
         lf = self.lf
         rows_left = self.rows[k + 1 :]
@@ -1278,12 +861,12 @@ class _Network:
         self,
         nodes: IntArray,
         total: int,
-        runs: _Runs3,
+        runs: Runs3,
         low: FloatArray,
         best: Callable[[IntArray, IntArray], FloatArray],
         mode: IntArray,
         const: float,
-    ) -> tuple[_Runs3, _Outside]:
+    ) -> tuple[Runs3, Outside]:
         """Each run of a node with a common part, cut to where a completion may not count.
 
         ``best(xb, runs)`` bounds the log weight of the most probable
@@ -1319,10 +902,10 @@ class _Network:
         a, b, d = nodes
         scale = const + node_log_totals(nodes, total, lf)
         run_log = const + run_log_totals(runs.xa, runs.rem, a[node], b[node], d[node], lf)
-        return runs.narrowed(new_lo, new_hi), _Outside(scale, run_log, full, partial)
+        return runs.narrowed(new_lo, new_hi), Outside(scale, run_log, full, partial)
 
     def keep_subtraction_stable(
-        self, nodes: IntArray, runs: _Runs3, new_lo: IntArray, new_hi: IntArray
+        self, nodes: IntArray, runs: Runs3, new_lo: IntArray, new_hi: IntArray
     ) -> None:
         """List whole the runs whose cut holds more than half of their total.
 
@@ -1335,7 +918,7 @@ class _Network:
         lf = self.lf
         some = np.flatnonzero((new_hi >= new_lo) & ((new_lo > runs.lo_b) | (new_hi < runs.hi_b)))
         self.work.spend(20 * int((new_hi[some] - new_lo[some] + 1).sum()))
-        xb, j = _ragged(new_lo[some], new_hi[some])
+        xb, j = ragged(new_lo[some], new_hi[some])
         r = some[j]
         cap_b, cap_d, rem = nodes[1][runs.node[r]], nodes[2][runs.node[r]], runs.rem[r]
         share = (
@@ -1354,7 +937,7 @@ class _Network:
 
         The result is sorted by node, then by past log weight; with
         ``only_by_hash``, entries whose keys are mostly distinct (hashing
-        does not settle them, ``_representatives``) are returned as they are.
+        does not settle them, ``representatives``) are returned as they are.
         """
         self.work.spend(20 * node.size, node.size)
         q = np.floor((past - past.min()) / _MERGE_RESOLUTION + 0.5)
@@ -1363,7 +946,7 @@ class _Network:
         new[0] = True
         if span * (float(node.max()) + 1.0) < 2.0**62:
             key = node * np.int64(span) + q.astype(np.int64)
-            rep = _representatives(key)
+            rep = representatives(key)
             if rep is None and only_by_hash:
                 return _Entries(node, past, weight)
             if rep is not None:
@@ -1394,7 +977,7 @@ class _Network:
         owner: IntArray,
         past: FloatArray,
         weight: FloatArray,
-        plan: tuple[NDArray[np.bool_], _Slices] | None,
+        plan: tuple[NDArray[np.bool_], Slices] | None,
     ) -> tuple[list[FloatArray], list[FloatArray]]:
         """Exact log contributions of the entries with two rows left, and log error bounds.
 
@@ -1418,7 +1001,7 @@ class _Network:
                     logs, errs = self.settle_cores(plan[1], _Entries(owner, past, weight), cores)
                     pieces.append(logs)
                     errors.append(errs)
-                except _OverBudget:
+                except OverBudget:
                     # cores longer than the budget or memory allows: lists
                     # share each node's completions among its entries
                     by_list[:] = True
@@ -1431,7 +1014,7 @@ class _Network:
             past, weight = past[keep], weight[keep]
             ent = _Entries(owner, past, weight)
             if nodes.shape[0] == 3:
-                runs = _Runs3.of(nodes, small, lf, self.work)
+                runs = Runs3.of(nodes, small, lf, self.work)
                 limits = self.band_limits(ent, runs.per_node)
                 outside = None
                 if runs.per_node.sum() >= _NARROW_MIN_ARCS:
@@ -1439,7 +1022,7 @@ class _Network:
                 lf_a = lf[nodes[0][runs.node] - runs.xa]
                 cap_b, cap_d = nodes[1][runs.node], nodes[2][runs.node]
 
-                def values(ch: _Chunk) -> _ChunkValues:
+                def values(ch: Chunk) -> ChunkValues:
                     b = runs.step(ch, lf)
                     row = ch.row
                     # what is left, subtracted in the order of the general case
@@ -1456,7 +1039,7 @@ class _Network:
                     0
                 ].pieces
             else:
-                parent, b, other = _splits(
+                parent, b, other = splits(
                     nodes, small, lf, self.work, _LIST_UNIT * nodes.shape[0]
                 )
                 for row in other:
@@ -1487,8 +1070,8 @@ class _Network:
         return pieces
 
     def narrow_last(
-        self, nodes: IntArray, small: int, runs: _Runs3, low: FloatArray
-    ) -> tuple[_Runs3, _Outside]:
+        self, nodes: IntArray, small: int, runs: Runs3, low: FloatArray
+    ) -> tuple[Runs3, Outside]:
         """``narrow3`` for the last two rows, where a split's log weight is exact and concave."""
         lf = self.lf
         nd, xa, rem = runs.node, runs.xa, runs.rem
@@ -1508,17 +1091,17 @@ class _Network:
 
     def core_plan(
         self, nodes: IntArray, owner: IntArray, past: FloatArray
-    ) -> tuple[NDArray[np.bool_], float, _Slices]:
+    ) -> tuple[NDArray[np.bool_], float, Slices]:
         """Two or three columns: which nodes settle the last two rows from lists; the cost.
 
-        Also returns the nodes' slices (``_Slices``). An entry's core reaches
+        Also returns the nodes' slices (``Slices``). An entry's core reaches
         at most the slices whose peak is above the lowest limit of its node.
         """
         small = int(min(self.rows[-2], self.rows[-1]))
         per_node = np.bincount(owner, minlength=nodes.shape[1])
-        three = _three_columns(nodes)
-        listed = _count_splits3(three[0], three[1], three[2], small)
-        slices = _Slices.of(three, small, self.lf, self.work)
+        three = three_columns(nodes)
+        listed = count_splits3(three[0], three[1], three[2], small)
+        slices = Slices.of(three, small, self.lf, self.work)
         low = np.full(nodes.shape[1], np.inf)
         np.minimum.at(low, owner, self.threshold - past)
         reach = np.bincount(
@@ -1530,7 +1113,7 @@ class _Network:
         return by_list, 26.0 * float(cost) + 20.0 * owner.size, slices
 
     def settle_cores(
-        self, sl: _Slices, ent: _Entries, entries: IntArray
+        self, sl: Slices, ent: _Entries, entries: IntArray
     ) -> tuple[FloatArray, FloatArray]:
         """Settle entries with two rows left and (at most) three columns without listing them.
 
@@ -1561,7 +1144,7 @@ class _Network:
         )
         n_reached = int((last - first + 1).sum())
         self.work.spend(40 * n_reached * (int(sl.hi.max()).bit_length() + 2), n_reached)
-        s, j = _ragged(first_slice[cut] + first, first_slice[cut] + last)
+        s, j = ragged(first_slice[cut] + first, first_slice[cut] + last)
         lim_s, node_s = lim[cut[j]], sl.node[s]
 
         def weight_of(xa: IntArray, sel: IntArray) -> FloatArray:
@@ -1580,7 +1163,7 @@ class _Network:
         last_x = np.concatenate((np.where(by_core, hi, lo - 1), sl.hi[s[tails]]))
         n_listed = int(np.maximum(last_x - first_x + 1, 0).sum())
         self.work.spend(50 * n_listed, n_listed)
-        xa, k = _ragged(first_x, last_x)
+        xa, k = ragged(first_x, last_x)
         k = np.concatenate((np.arange(s.size), tails))[k]
         node_total = sl.total[node_s]
         listed = np.bincount(k, np.exp(weight_of(xa, k) - node_total[k]), minlength=s.size)
@@ -1592,7 +1175,7 @@ class _Network:
         width = int(sl.count[nodes].max()) if nodes.size else 0
         self.work.spend(10 * nodes.size * width, nodes.size * width)
         grid = np.zeros((nodes.size, width + 1))
-        at, g = _ragged(sl.start[nodes], sl.start[nodes] + sl.count[nodes] - 1)
+        at, g = ragged(sl.start[nodes], sl.start[nodes] + sl.count[nodes] - 1)
         grid[g, at - sl.start[nodes][g] + 1] = sl.share[at]
         prefix = np.cumsum(grid, axis=1)
         suffix = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1]
@@ -1627,7 +1210,7 @@ class _Network:
         lf = self.lf
         n_rows = self.rows.size
         nodes = self.cols[:, None].copy()
-        longest, _ = _path_bounds(nodes.T, self.rows, lf)
+        longest, _ = path_bounds(nodes.T, self.rows, lf)
         if longest[0] <= self.threshold:
             return 1.0  # even the most probable table is no more probable than observed
         owner = np.zeros(1, dtype=np.int64)
@@ -1724,7 +1307,7 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
         orders = [ascending, largest_first]
     else:
         orders = [largest_first, ascending]
-    work = _Work(max_work)
+    work = Work(max_work)
     lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
     networks = [_Network(t[order], lf, work) for order in orders]
     runs = [network.run() for network in networks]
@@ -1749,73 +1332,8 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
             estimate[i] = next(runs[i])
         except StopIteration as done:
             return float(done.value)
-        except _OverBudget as stop:
+        except OverBudget as stop:
             alive.remove(i)  # the other order may still fit
             by_memory.append(stop.memory)
         spent[i] += work.used - before
     raise _too_large(shape, n, max_work, all(by_memory))
-
-
-# --------------------------------------------------------------------------
-# Monte Carlo p-value (a separate path: R's simulate.p.value = TRUE)
-
-#: Most simulated tables drawn at once (memory: tables x cells integers).
-_SIM_CHUNK = 100_000
-
-
-def _random_tables(rows: IntArray, cols: IntArray, size: int, rng: np.random.Generator) -> IntArray:
-    """``size`` random tables with the given margins under independence (size x r x c).
-
-    Cell by cell, each is hypergeometric given what is left of its row, of
-    the rows below it and of its column -- the conditional distribution that
-    Patefield's (1981) algorithm, R's ``r2dtable``, also draws from.
-    """
-    r, c = rows.size, cols.size
-    out = np.zeros((size, r, c), dtype=np.int64)
-    left = np.tile(rows, (size, 1))
-    for j in range(c - 1):
-        need = np.full(size, cols[j], dtype=np.int64)
-        below = left.sum(axis=1)
-        for i in range(r - 1):
-            below = below - left[:, i]
-            x = rng.hypergeometric(left[:, i], below, need)
-            out[:, i, j] = x
-            left[:, i] -= x
-            need -= x
-        out[:, r - 1, j] = need
-        left[:, r - 1] -= need
-    out[:, :, c - 1] = left
-    return out
-
-
-def fisher_rxc_simulated(counts: IntArray, *, n_sim: int, seed: int | None) -> float:
-    """Monte Carlo p-value of Fisher's test, as R ``fisher.test(table, simulate.p.value = TRUE)``.
-
-    Draws ``n_sim`` tables with the observed margins under independence and
-    returns (1 + #{simulated -sum(log(cell!)) <= observed / (1 + 64 eps)}) /
-    (n_sim + 1), R's rule (Hope 1968). Empty rows and columns are dropped; as
-    in R at least 2 rows and 2 columns must remain. The random numbers are
-    numpy's (``np.random.default_rng(seed)``), so the value is R's in
-    distribution, not draw for draw.
-    """
-    t = np.asarray(counts, dtype=np.int64)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        raise InputError(
-            f"table needs at least 2 non-empty rows and 2 non-empty columns for a simulated "
-            f"p-value; {t.shape[0]} row(s) and {t.shape[1]} column(s) are not empty"
-        )
-    rows, cols = t.sum(axis=1), t.sum(axis=0)
-    lf = special.gammaln(np.arange(int(t.sum()) + 1, dtype=np.float64) + 1.0)
-    observed = -float(lf[t].sum())
-    almost_one = 1.0 + 64.0 * float(np.finfo(float).eps)
-    rng = np.random.default_rng(seed)
-    hits = 0
-    done = 0
-    while done < n_sim:
-        size = min(_SIM_CHUNK, n_sim - done)
-        sims = _random_tables(rows, cols, size, rng)
-        stats = -lf[sims].sum(axis=(1, 2))
-        hits += int(np.count_nonzero(stats <= observed / almost_one))
-        done += size
-    return (1.0 + hits) / (n_sim + 1.0)

@@ -18,9 +18,12 @@ totals and so keeps the bound concave.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from crossval.stats.fisher_splits import Work, ragged
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -146,3 +149,93 @@ def node_log_totals(nodes: IntArray, total: int, lf: FloatArray) -> FloatArray:
     s = nodes.sum(axis=0)
     out: FloatArray = lf[s] - lf[total] - lf[s - total] - lf[nodes].sum(axis=0)
     return out
+
+
+def _slice_log_weight(
+    lf: FloatArray, part_d: FloatArray, a: IntArray, b: IntArray, m: IntArray, xa: IntArray
+) -> FloatArray:
+    """Log weight of the two-row completion with ``xa`` in slices (a, b, m, part_d): ``Slices``."""
+    out: FloatArray = part_d - (lf[xa] + lf[a - xa] + lf[m - xa] + lf[b - m + xa])
+    return out
+
+
+@dataclass
+class Slices:
+    """The completions of nodes with two rows left, three columns, in slices of fixed xd.
+
+    With column totals A >= B >= D left and the smaller row ``small``, a
+    completion is (xa, xb, xd) with sum ``small`` and log weight -sum(log(x!)
+    + log((total - x)!)), proportional to a multivariate hypergeometric
+    probability. In a slice (xd fixed, m = small - xd, ``part_d`` the terms
+    of xd) the log weight is concave in xa on lo..hi with its maximum at the
+    hypergeometric mode. A slice's peak (that maximum) is concave in xd: it
+    is a partial maximum of a separable concave function, and the infimal
+    convolution of discrete convex functions is discrete convex (K. Murota,
+    "Discrete Convex Analysis", SIAM 2003, ch. 6). The slices of node i are
+    ``start[i]:start[i] + count[i]``, and ``top[i]`` (counted from
+    ``start[i]``) has the largest peak. ``total``: log of each node's summed
+    weights, C(A + B + D, small) / (A! B! D!); ``size``: the sum of the
+    log-factorials in it, which bounds those in any one weight or slice
+    total; ``share``: each slice's total over its node's.
+    """
+
+    node: IntArray
+    start: IntArray
+    count: IntArray
+    a: IntArray
+    b: IntArray
+    m: IntArray
+    part_d: FloatArray
+    lo: IntArray
+    hi: IntArray
+    mode: IntArray
+    peak: FloatArray
+    top: IntArray
+    total: FloatArray
+    size: FloatArray
+    share: FloatArray
+
+    @classmethod
+    def of(cls, nodes: IntArray, small: int, lf: FloatArray, work: Work) -> Slices:
+        """The slices of each node (3 x nodes) for a smaller row of ``small``."""
+        a_tot, b_tot, d_tot = nodes
+        lo_d, hi_d = np.maximum(0, small - a_tot - b_tot), np.minimum(d_tot, small)
+        count = hi_d - lo_d + 1
+        work.spend(30 * int(count.sum()), int(count.sum()))
+        xd, node = ragged(lo_d, hi_d)
+        a, b, d = a_tot[node], b_tot[node], d_tot[node]
+        m = small - xd
+        # exact in integers: the mode of C(a, xa) C(b, m - xa)
+        mode = ((m + 1) * (a + 1)) // (a + b + 2)
+        part_d = -(lf[xd] + lf[d - xd])
+        peak = _slice_log_weight(lf, part_d, a, b, m, mode)
+        start = np.cumsum(count) - count
+        at_top = np.flatnonzero(peak == np.maximum.reduceat(peak, start)[node])
+        first = np.ones(at_top.size, dtype=bool)
+        first[1:] = node[at_top[1:]] != node[at_top[:-1]]
+        s = a_tot + b_tot + d_tot
+        lf_nodes = lf[a_tot] + lf[b_tot] + lf[d_tot]
+        total = lf[s] - lf[small] - lf[s - small] - lf_nodes
+        # C(a + b, m) C(d, xd) / (a! b! d!), Vandermonde over xa
+        slice_log = part_d + lf[a + b] - lf[m] - lf[a + b - m] - lf[a] - lf[b]
+        return cls(
+            node,
+            start,
+            count,
+            a,
+            b,
+            m,
+            part_d,
+            np.maximum(0, m - b),
+            np.minimum(a, m),
+            mode,
+            peak,
+            at_top[first] - start,
+            total,
+            lf[s] + lf[small] + lf[s - small] + lf_nodes,
+            np.exp(slice_log - total[node]),
+        )
+
+    def weight(self, xa: IntArray, sel: IntArray, lf: FloatArray) -> FloatArray:
+        """Log weight of the completion with ``xa`` in each slice ``sel``."""
+        return _slice_log_weight(lf, self.part_d[sel], self.a[sel], self.b[sel], self.m[sel], xa)
