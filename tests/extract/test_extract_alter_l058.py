@@ -59,6 +59,11 @@ def test_extraction_finds_the_same_failures_and_no_others(extracted: AuditResult
     assert failures(extracted) == EXPECTED_FAILURES
 
 
+#: Checks of claims that only a reader writes: the relation they need is in the words
+#: (that EGFR mutations are driver alterations), which extraction does not read.
+CURATED_ONLY = {"part-of-whole"}
+
+
 def test_extraction_warns_and_leaves_unverifiable_as_the_curated_file(
         extracted: AuditResult) -> None:
     # among the warnings, Table 2's row order (inferred from the table itself)
@@ -66,8 +71,11 @@ def test_extraction_warns_and_leaves_unverifiable_as_the_curated_file(
     for status in ("warn", "unverifiable"):
         def of(result: AuditResult, status: str = status) -> Counter[tuple[str, tuple[str, ...]]]:
             return Counter((f.check, tuple(f.reported)) for f in result.findings
-                           if f.status == status)
+                           if f.status == status and f.check not in CURATED_ONLY)
         assert of(extracted) == of(curated), status
+    assert {f.check for f in extracted.findings} & CURATED_ONLY == set()
+    assert ("part-of-whole", ("85%", "60%")) in {
+        (f.check, tuple(f.reported)) for f in curated.findings if f.status == "warn"}
     assert ("row-order", ("γ-glutamyl transferase increased",)) in {
         (f.check, tuple(f.reported)) for f in extracted.findings if f.status == "warn"}
 
@@ -97,7 +105,9 @@ def test_recall_against_the_curated_file() -> None:
         assert by_type[ctype][0] == by_type[ctype][1], ctype
     # The three curated counts left: "0" for a response count printed as "none", and two
     # of three grade >= 3 shares printed once for three terms ("each occurring in 8.0%").
-    assert found.matched >= found.curated - 3
+    readable = found.curated - sum(by_type[ctype][1] for ctype in CURATED_ONLY)
+    assert readable == found.curated - 1  # the EGFR share of the Introduction
+    assert found.matched >= readable - 3
 
 
 def test_audit_command_on_the_text(capsys: pytest.CaptureFixture[str]) -> None:

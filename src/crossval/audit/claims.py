@@ -116,6 +116,10 @@ CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
     },
     "pooled-median": {"value": _f("figure", True), "group_medians": _f("group-figures", True),
                       "denominator": _f("denominator")},
+    "part-of-whole": {
+        "part": _f("figure", True), "part_is": _f("str", True), "part_among": _f("str", True),
+        "whole": _f("figure", True), "whole_is": _f("str", True), "whole_among": _f("str"),
+    },
 }
 
 

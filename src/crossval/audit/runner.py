@@ -18,6 +18,7 @@ from crossval.audit.hazard import check_hazard_ratio, check_hr_reduction
 from crossval.audit.intervals import check_median_ci, check_proportion_ci
 from crossval.audit.loader import load_claims
 from crossval.audit.pvalues import check_p_value
+from crossval.audit.shares import check_part_of_whole
 from crossval.audit.tables import (
     check_ae_row,
     check_categorical,
@@ -51,6 +52,7 @@ CHECKS: dict[str, Check] = {
     "power": check_power,
     "summary-test": check_summary_test,
     "pooled-median": check_pooled_median,
+    "part-of-whole": check_part_of_whole,
 }
 
 #: The ALTER-L058 claims shipped with crossval (a symlink to reference/alter-l058.yaml).
