@@ -459,6 +459,24 @@ def test_g_test_by_hand() -> None:
     assert indep.p_value == 1.0
 
 
+def test_asymptotic_tests_with_billions_in_the_margins() -> None:
+    # [[2e9, 3e9], [2e9, 3e9]] is exactly independent: E = O in every cell, so X^2 = G
+    # = 0 and p = 1. Row total x column total = 5e9 x 4e9 = 2e19 passes the int64
+    # range; expected counts must come from doubles, as in R.
+    table = [[2 * 10**9, 3 * 10**9], [2 * 10**9, 3 * 10**9]]
+    chi = chi2_test(table)
+    assert chi.statistic == 0.0 and chi.p_value == 1.0
+    assert chi.expected.tolist() == [[2e9, 3e9], [2e9, 3e9]]
+    g = g_test(table)
+    assert g.statistic == 0.0 and g.p_value == 1.0
+    # [[1e15, 1], [1, 1e15]]: every margin is m = 1e15 + 1 and n = 2m, so E = m / 2 in
+    # every cell and |O - E| = (m - 2) / 2 = (1e15 - 1) / 2, giving
+    # X^2 = 4 ((1e15 - 1) / 2)^2 / ((1e15 + 1) / 2) = 2 (1e15 - 1)^2 / (1e15 + 1).
+    big = chi2_test([[10**15, 1], [1, 10**15]])
+    assert big.expected[0, 0] == pytest.approx((1e15 + 1) / 2, rel=1e-15)
+    assert big.statistic == pytest.approx(2 * (1e15 - 1) ** 2 / (1e15 + 1), rel=1e-14)
+
+
 # ---------------------------------------------------------------------------
 # bad input: every message names the argument
 

@@ -351,9 +351,10 @@ def fisher_exact(
 
 
 def _expected(counts: IntArray) -> FloatArray:
-    # R: outer(rowSums, colSums) / n
-    n = float(counts.sum())
-    e: FloatArray = np.outer(counts.sum(axis=1), counts.sum(axis=0)).astype(np.float64) / n
+    # R: outer(rowSums, colSums) / n, in doubles: the product of two margins of
+    # a few billion each passes the int64 range
+    values = counts.astype(np.float64)
+    e: FloatArray = np.outer(values.sum(axis=1), values.sum(axis=0)) / values.sum()
     return e
 
 
