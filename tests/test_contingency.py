@@ -375,6 +375,21 @@ def test_fisher_2x2_too_large_raises() -> None:
         fisher_exact([[30_000_000, 30_000_000], [30_000_000, 30_000_000]])
 
 
+def test_fisher_rxc_with_billions_is_refused_before_any_large_array() -> None:
+    # The exact path tabulates log(k!) up to the total: 2e9 observations would be a
+    # 16 GB array, past the 2**24-item bound, so the table is refused at once.
+    table = [[10**9, 1, 1], [1, 10**9, 1]]
+    with pytest.raises(InputError, match=r"too large for the exact r x c.*simulate=True"):
+        fisher_exact(table)
+    # numpy's hypergeometric sampler takes fewer than 1e9 of each kind: refused by name
+    with pytest.raises(InputError, match="too large for a simulated Fisher p-value"):
+        fisher_exact(table, simulate=True, n_sim=100, seed=1)
+    # 8e8 observations simulate without any array as long as the total. No simulated
+    # table is as improbable as this one, so p = (1 + 0) / (n_sim + 1).
+    far = fisher_exact([[4 * 10**8, 1, 1], [1, 4 * 10**8, 1]], simulate=True, n_sim=200, seed=1)
+    assert far.p_value == 1 / 201
+
+
 def test_fisher_rxc_generic_n1000_is_refused() -> None:
     table = [[120, 60, 20], [110, 70, 25], [90, 80, 30], [100, 65, 28], [95, 75, 32]]
     with pytest.raises(InputError, match="table"):

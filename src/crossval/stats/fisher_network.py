@@ -1308,6 +1308,15 @@ def fisher_rxc_pvalue(counts: IntArray, *, max_work: int = FISHER_MAX_WORK) -> f
     else:
         orders = [largest_first, ascending]
     work = Work(max_work)
+    if n + 2 > MAX_ITEMS:
+        # log-factorials are tabulated up to n, one array of n + 2 items
+        raise InputError(
+            f"table of shape {shape} with {n:,} observations is too large for the exact r x c "
+            f"Fisher p-value: it tabulates log-factorials up to the total, and crossval makes "
+            f"no array of more than {MAX_ITEMS:,} items (about 2 GB in all); use "
+            f"fisher_exact(table, simulate=True) for a Monte Carlo p-value, or chi2_test or "
+            f"g_test for an asymptotic one"
+        )
     lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
     networks = [_Network(t[order], lf, work) for order in orders]
     runs = [network.run() for network in networks]

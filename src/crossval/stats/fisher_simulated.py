@@ -19,6 +19,8 @@ IntArray = NDArray[np.int64]
 
 #: Most simulated tables drawn at once (memory: tables x cells integers).
 _SIM_CHUNK = 100_000
+#: numpy's ``Generator.hypergeometric`` takes ngood and nbad below this.
+_NUMPY_HYPERGEOMETRIC_MAX = 10**9
 
 
 def random_tables(rows: IntArray, cols: IntArray, size: int, rng: np.random.Generator) -> IntArray:
@@ -64,8 +66,18 @@ def fisher_rxc_simulated(counts: IntArray, *, n_sim: int, seed: int | None) -> f
             f"p-value; {t.shape[0]} row(s) and {t.shape[1]} column(s) are not empty"
         )
     rows, cols = t.sum(axis=1), t.sum(axis=0)
-    lf = special.gammaln(np.arange(int(t.sum()) + 1, dtype=np.float64) + 1.0)
-    observed = -float(lf[t].sum())
+    # Each draw is hypergeometric between a row and the rows below it (``random_tables``);
+    # numpy's sampler takes fewer than 10**9 of each kind.
+    largest = max(int(rows.max()), int(rows[1:].sum()))
+    if largest >= _NUMPY_HYPERGEOMETRIC_MAX:
+        raise InputError(
+            f"table with {int(rows.sum()):,} observations is too large for a simulated Fisher "
+            f"p-value: the draws take a row total and the total of the rows below it, and "
+            f"numpy's hypergeometric sampler needs each below {_NUMPY_HYPERGEOMETRIC_MAX:,} "
+            f"(here {largest:,}); use chi2_test or g_test for an asymptotic p-value"
+        )
+    # log(x!) of the cells themselves, not looked up in a table as long as the total
+    observed = -float(special.gammaln(t + 1.0).sum())
     almost_one = 1.0 + 64.0 * float(np.finfo(float).eps)
     rng = np.random.default_rng(seed)
     hits = 0
@@ -73,7 +85,7 @@ def fisher_rxc_simulated(counts: IntArray, *, n_sim: int, seed: int | None) -> f
     while done < n_sim:
         size = min(_SIM_CHUNK, n_sim - done)
         sims = random_tables(rows, cols, size, rng)
-        stats = -lf[sims].sum(axis=(1, 2))
+        stats = -special.gammaln(sims + 1.0).sum(axis=(1, 2))
         hits += int(np.count_nonzero(stats <= observed / almost_one))
         done += size
     return (1.0 + hits) / (n_sim + 1.0)
