@@ -112,6 +112,38 @@ def r_intervals() -> np.ndarray:
     return run_rows(R_CI, [list(c) for c in CI_CASES])
 
 
+# A few successes among 1e8-1e9 trials: scipy's betainccinv alone misses R's
+# upper Clopper-Pearson limit by up to 1.8e-8 relative here (1 of 1e9 at 50%).
+LARGE_N_CASES = [
+    (x, n, cl)
+    for (x, n) in [(1, 100_000_000), (10, 300_000_000), (1, 10**9), (5, 10**9), (10, 10**9)]
+    for cl in (0.5, 0.95, 0.99)
+]
+# binom.test's own interval, without its two-sided p (a sum over 1e9 terms here):
+# stats:::binom.test takes qbeta(a, x, n - x + 1) and qbeta(1 - a, x + 1, n - x).
+R_CLOPPER_PEARSON = """
+res <- t(apply(d, 1, function(r) {
+  x <- r[1]; n <- r[2]; a <- (1 - r[3]) / 2
+  c(if (x == 0) 0 else qbeta(a, x, n - x + 1), if (x == n) 1 else qbeta(1 - a, x + 1, n - x))
+}))
+put(res)
+"""
+
+
+@pytest.mark.r
+def test_clopper_pearson_with_huge_n_matches_r() -> None:
+    ref = run_rows(R_CLOPPER_PEARSON, [list(c) for c in LARGE_N_CASES])
+    for (x, n, cl), (low, high) in zip(LARGE_N_CASES, ref, strict=True):
+        ci = binom_ci(x, n, conf_level=cl)
+        assert rel_diff(ci.low, float(low)) <= REL_TOL, (x, n, cl, ci.low, float(low))
+        assert rel_diff(ci.high, float(high)) <= REL_TOL, (x, n, cl, ci.high, float(high))
+    xs, ns = np.array([c[0] for c in LARGE_N_CASES]), np.array([c[1] for c in LARGE_N_CASES])
+    at_95 = [i for i, c in enumerate(LARGE_N_CASES) if c[2] == 0.95]
+    arr = binom_ci(xs[at_95], ns[at_95], conf_level=0.95)
+    for k, i in enumerate(at_95):
+        assert rel_diff(float(arr.high[k]), float(ref[i][1])) <= REL_TOL
+
+
 @pytest.mark.r
 @pytest.mark.parametrize("method", R_METHOD_ORDER)
 def test_binom_ci_matches_r(method: str, r_intervals: np.ndarray) -> None:

@@ -156,9 +156,29 @@ def _cp_low(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
 
 
 def _cp_high(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
+    a, b = x + 1.0, np.maximum(n - x, 1.0)
     with np.errstate(all="ignore"):
-        high = special.betainccinv(x + 1.0, np.maximum(n - x, 1.0), alpha)
+        high = _polish_upper(a, b, alpha, special.betainccinv(a, b, alpha))
     return np.where(x == n, 1.0, high)
+
+
+def _polish_upper(a: FloatArray, b: FloatArray, q: float, p: FloatArray) -> FloatArray:
+    """Newton steps on betaincc(a, b, p) = q from scipy's ``betainccinv`` value ``p``.
+
+    For a few successes among 1e8 or more trials ``betainccinv`` is off by up
+    to 2e-8 relative (1 of 1e9 at the 75% quantile: 2.69263448e-9 against
+    R's qbeta 2.69263453e-9), while ``betaincc`` itself is accurate there; two
+    steps bring the limit to within 1e-11 of R. A step is taken only where it
+    is finite, keeps p in (0, 1) and moves it by less than 1e-6 relative, so
+    values scipy already has right stay as they are up to rounding.
+    """
+    for _ in range(2):
+        log_pdf = (a - 1.0) * np.log(p) + (b - 1.0) * np.log1p(-p) - special.betaln(a, b)
+        step = (special.betaincc(a, b, p) - q) / np.exp(log_pdf)
+        moved = p + step
+        ok = np.isfinite(moved) & (moved > 0.0) & (moved < 1.0) & (np.abs(step) < 1e-6 * p)
+        p = np.where(ok, moved, p)
+    return p
 
 
 def _jeffreys(x: FloatArray, n: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
