@@ -144,6 +144,24 @@ def test_conventions_are_named_where_they_apply() -> None:
     assert sm.rel_diff > 1e-4 and (sm.rel_diff_convention or 0) < 1e-12
 
 
+def test_statsmodels_conventions_at_the_edges_of_rounding() -> None:
+    # 20 events before 20 others: the log-rank p is about 1e-9 and statsmodels'
+    # 1 - cdf keeps it only to about 1e-16 absolute (2e-6 relative here).
+    t = np.arange(1.0, 41.0)
+    lr = crosscheck("logrank", t, np.ones(40), np.repeat([0, 1], 20), engines=("statsmodels",))
+    (p,) = [c for c in lr.checks if c.quantity == "p_value"]
+    assert p.verdict == CONVENTION and p.rel_diff > 1e-9
+    assert "1 - cdf" in p.conventions[0]
+    # 30 untied events, times 1..15 and 8..22: S = 15/30 after the 15th event at
+    # time 11, where crossval's product gives 0.49999999999999994 and statsmodels'
+    # exp(sum(log)) 0.5000000000000001; statsmodels' "first S < 0.5" then gives 12,
+    # R and crossval the midpoint 11.5. Recomputed on statsmodels' own arithmetic.
+    times = np.concatenate([np.arange(1.0, 16.0), np.arange(8.0, 23.0)])
+    km = crosscheck("kaplan_meier", times, np.ones(30), engines=("statsmodels",))
+    (median,) = [c for c in km.checks if c.quantity == "median"]
+    assert median.verdict == CONVENTION and (median.rel_diff_convention or 0.0) == 0.0
+
+
 def test_a_convention_excuses_only_what_it_reproduces(monkeypatch: pytest.MonkeyPatch) -> None:
     # If lifelines returned plain intervals, "lifelines is log-log" must not excuse them.
     from crossval.engines import lifelines_engine

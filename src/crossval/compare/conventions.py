@@ -100,8 +100,16 @@ def _event_rows(f: Fields, *_: Any) -> Fields:
 
 def _statsmodels_median(f: Fields, *_: Any) -> Fields:
     keep = f["n_event"] > 0
-    return {"median": np.array(
-        _first_at_or_below(f["time"][keep], f["survival"][keep], 0.5, strict=True))}
+    n, d = f["n_risk"][keep], f["n_event"][keep]
+    # statsmodels' own arithmetic, exp of a sum of logs of 1 - d/n (factors below
+    # 1e-16 taken as 1e-16, and S set to 0 there), decides which side of 0.5 a curve
+    # at 0.5 up to rounding falls on: crossval's product can give 0.49999999999999994
+    # where statsmodels has 0.5000000000000001.
+    factor = 1.0 - d / n.astype(np.float64)
+    tiny = factor < 1e-16
+    surv = np.exp(np.cumsum(np.log(np.where(tiny, 1e-16, factor))))
+    surv[tiny] = 0.0
+    return {"median": np.array(_first_at_or_below(f["time"][keep], surv, 0.5, strict=True))}
 
 
 def _entry_inclusive(args: tuple[Any, ...], options: dict[str, Any]
@@ -366,6 +374,12 @@ def special_conventions(engine: str, function: str, args: tuple[Any, ...],
             "statsmodels-one-minus-cdf",
             "statsmodels' p-value is 1 - cdf, 0 below ~1e-16: bounded at machine epsilon "
             "absolute, not recomputed", frozenset({"p_value"}), tolerance=_ONE_MINUS_CDF,
+        ))
+    if function == "logrank" and engine == "statsmodels":
+        out.append(Convention(
+            "statsmodels-one-minus-cdf",
+            "statsmodels' survdiff p-value is 1 - cdf, 0 below ~1e-16: bounded at machine "
+            "epsilon absolute, not recomputed", frozenset({"p_value"}), tolerance=_ONE_MINUS_CDF,
         ))
     if function == "binom_ci" and engine == "scipy" and options.get("method") == "wilson-cc":
         out.append(Convention(
