@@ -127,6 +127,45 @@ def test_a_file_with_no_groups_loads_and_refuses_a_group_by_name() -> None:
         parse_claims(no_groups.replace('denominator: "100"', "denominator: a"), path="p.yaml")
 
 
+@pytest.mark.parametrize("count", ["-3", "2.5", "7.0"])
+def test_counts_are_whole_and_not_negative(count: str) -> None:
+    err, text = load_error(GOOD.replace('count: "7"', f'count: "{count}"'))
+    assert err.field == "count" and "whole number" in str(err)
+    assert err.line == line_of(text, f'count: "{count}"')
+    parts, _ = load_error(plus("""
+        - id: dcr
+          type: proportion-ci
+          location: {section: Results}
+          count_parts: ["7", "-1"]
+          percent: "6.0"
+          denominator: a
+          ci: ["2.0", "12.0"]
+          method: wilson
+        """))
+    assert parts.field == "count_parts" and "item 2" in str(parts)
+
+
+@pytest.mark.parametrize(("level", "hint"), [
+    ("0.95", "write '95' for a 95% interval"),
+    ("1", "above 1 and below 100"),
+    ("0", "above 1 and below 100"),
+    ("100", "above 1 and below 100"),
+])
+def test_conf_level_is_a_percentage(level: str, hint: str) -> None:
+    err, _ = load_error(plus(f"""
+        - id: ci
+          type: proportion-ci
+          location: {{section: Results}}
+          count: "7"
+          percent: "7.0"
+          denominator: a
+          ci: ["2.9", "13.9"]
+          method: clopper-pearson
+          conf_level: "{level}"
+        """))
+    assert err.field == "conf_level" and hint in str(err)
+
+
 def test_ci_bounds_in_wrong_order() -> None:
     err, _ = load_error("""
     - id: m

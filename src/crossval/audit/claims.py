@@ -58,13 +58,14 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
 #: Per claim type: its fields.  Kinds are documented in docs/claims-format.md.
 CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "count": {
-        "count": _f("figure"), "percent": _f("figure"), "denominator": _f("denominator", True),
+        "count": _f("count"), "percent": _f("figure"), "denominator": _f("denominator", True),
         "count_from": _f("refs"),
     },
     "proportion-ci": {
-        "count": _f("figure"), "count_parts": _f("figures"), "percent": _f("figure", True),
+        "count": _f("count"), "count_parts": _f("counts"), "percent": _f("figure", True),
         "denominator": _f("denominator", True), "ci": _f("pair", True),
-        "method": _f("ci-method", True), "conf_level": _f("figure"), "method_stated_at": _f("str"),
+        "method": _f("ci-method", True), "conf_level": _f("conf-level"),
+        "method_stated_at": _f("str"),
     },
     "median-ci": {
         "estimate": _f("figure", True), "ci": _f("pair", True), "group": _f("group"),
@@ -72,7 +73,7 @@ CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
     },
     "hazard-ratio": {
         "hr": _f("figure", True), "ci": _f("pair", True), "p": _f("p"),
-        "events_from": _f("ref"), "conf_level": _f("figure"), "endpoint": _f("str"),
+        "events_from": _f("ref"), "conf_level": _f("conf-level"), "endpoint": _f("str"),
     },
     "hr-reduction": {"percent": _f("figure", True), "hr_from": _f("ref", True)},
     "difference": {
@@ -82,7 +83,7 @@ CLAIM_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "restatement": {
         "of": _f("ref", True), "strict": _f("bool"),
         "estimate": _f("figure"), "ci": _f("pair"), "hr": _f("figure"), "p": _f("p"),
-        "percent": _f("figure"), "count": _f("figure"),
+        "percent": _f("figure"), "count": _f("count"),
     },
     "categorical": {
         "characteristic": _f("str", True), "levels": _f("levels", True), "complete": _f("bool"),

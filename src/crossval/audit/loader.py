@@ -73,6 +73,25 @@ class _Validator:
                 raise fail(f"must be true or false; got {value!r}")
         elif kind == "figure":
             self._figure(value, fail)
+        elif kind == "count":
+            self._figure(value, fail)
+            self._whole(value, fail)
+        elif kind == "counts":
+            if not isinstance(value, list) or not value:
+                raise fail("must be a non-empty list of quoted counts, e.g. ['7', '84']")
+            for i, item in enumerate(value):
+                def fail_item(m: str, i: int = i) -> ClaimsError:
+                    return fail(f"item {i + 1}: {m}", _line(value, i))
+                self._figure(item, fail_item)
+                self._whole(item, fail_item)
+        elif kind == "conf-level":
+            self._figure(value, fail)
+            level = float(parse_figure(value).value)
+            if 0 < level < 1:
+                raise fail(f"is a percentage such as '95'; {value!r} would be a {value}% "
+                           f"interval (write '{level * 100:g}' for a {level * 100:g}% interval)")
+            if not 1 < level < 100:
+                raise fail(f"is a percentage above 1 and below 100 such as '95'; got {value!r}")
         elif kind == "figures":
             if not isinstance(value, list) or not value:
                 raise fail("must be a non-empty list of quoted figures, e.g. ['7', '84']")
@@ -157,6 +176,13 @@ class _Validator:
             parse_figure(value)
         except InputError as exc:
             raise fail(str(exc)) from None
+
+    @staticmethod
+    def _whole(value: str, fail: Any) -> None:
+        number = parse_figure(value).value
+        if number < 0 or number.denominator != 1 or "." in value:
+            raise fail(f"must be a quoted whole number of cases, 0 or more, such as '7'; "
+                       f"got {value!r}")
 
     @staticmethod
     def _cell(value: Any, fail: Any) -> None:
