@@ -34,6 +34,10 @@ def _cases() -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     # Large times: the relative rule dy / mean(|y|) <= tol ties 1e-3 apart.
     cases["large_relative"] = (np.array([1e6, 1e6 + 1e-3, 1e6 + 0.5, 2e6, 3e6]), None)
     cases["no_ties"] = (np.round(rng.exponential(10, 80), 6), None)
+    # Near the largest double a plain sum of the times overflows; R's long-double
+    # mean does not, so only the pair 1e-10 apart (relative) is tied.
+    cases["near_largest_double"] = (
+        np.array([1e308, 1e308 * (1 + 1e-10), 1.5e308, 1.7e308, 1.79e308]), None)
     stop = rng.integers(5, 40, 100).astype(float)
     start = np.floor(stop * rng.random(100))
     cases["counting"] = (
@@ -129,6 +133,20 @@ def test_distinct_times_are_left_alone() -> None:
     np.testing.assert_array_equal(out, t)
     out[0] = 99.0  # a copy, never a view of the caller's data
     assert t[0] == 5.0
+
+
+def test_times_near_the_largest_double_stay_distinct() -> None:
+    # Log-rank by hand on 1e308 (group 0, event), 1.5e308 (1, event), 1.7e308
+    # (0, event), 1.79e308 (1, censored): O - E for group 0 is
+    # 1 - 2/4 + 0 - 1/3 + 1 - 1/2 = 2/3, V = 1/4 + 2/9 + 1/4 = 13/18, chi-square
+    # (2/3)^2 / (13/18) = 8/13. Merging every time into one (an overflowed mean
+    # makes every gap 0 relative to it) gave 1.
+    from crossval import kaplan_meier, logrank
+
+    time = [1e308, 1.5e308, 1.7e308, 1.79e308]
+    assert logrank(time, [1, 1, 1, 0], [0, 1, 0, 1]).statistic == pytest.approx(8 / 13, rel=1e-14)
+    km = kaplan_meier([1e308, 1.7e308, 1.79e308], [1, 1, 0])
+    assert km.time.tolist() == [1e308, 1.7e308, 1.79e308]
 
 
 def test_non_positive_tolerance_does_nothing() -> None:

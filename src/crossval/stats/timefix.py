@@ -108,7 +108,14 @@ def _tied_gaps(y: FloatArray, tol: float) -> NDArray[np.bool_] | None:
     if y.size < 2:
         return None
     dy = np.diff(y)
-    scale = np.mean(np.abs(y))
+    with np.errstate(over="ignore"):
+        scale = np.mean(np.abs(y))
+    if not np.isfinite(scale):
+        # Times near the largest double overflow a plain sum; R's mean sums in long
+        # double and stays finite. Scaled by the largest time first, so that these
+        # gaps are not all "0 relative to an infinite mean" and merged.
+        top = float(np.max(np.abs(y)))
+        scale = top * np.mean(np.abs(y) / top)
     # Same two comparisons, in the same floating-point form, as aeqSurv;
     # the division (not a multiplication of tol) keeps the rounding identical.
     with np.errstate(divide="ignore", invalid="ignore"):
