@@ -32,6 +32,18 @@ def test_counts_with_group_named_after_them() -> None:
     assert "16 patients (34.0%) in the placebo group" in found[0]["source_text"]
 
 
+def test_a_count_with_an_impossible_percentage_is_read_and_fails() -> None:
+    # "90 (112.5%)" of a group of 80: a share over 100% with its count is read (and the
+    # audit fails it: 90 exceeds 80); a bare "150%" stays unread (often a change).
+    text = ("90 patients (112.5%) in the drug A group responded. Costs rose by 150% in the "
+            "placebo group.")
+    found = only(claims(text), "count")
+    assert [fields(c, "count", "percent", "denominator") for c in found] == [
+        ("90", "112.5", "drug-a")]
+    (finding,) = [f for f in audit(text).findings if f.check == "count-percentage"]
+    assert finding.status == "fail" and "exceeds its denominator" in finding.message
+
+
 def test_group_named_before_the_figures() -> None:
     found = only(claims("In the placebo group, 6 (15.0%) patients had nausea."), "count")
     assert [fields(c, "count", "denominator") for c in found] == [("6", "placebo")]

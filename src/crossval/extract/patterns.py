@@ -359,7 +359,9 @@ def read_counts(sent: Sentence, taken: Taken) -> list[Reading]:
             if x is not None and not _is_whole(x):
                 continue
             p = groups.get("p")
-            if p is not None and float(figure(p)) > 100:
+            if p is not None and float(figure(p)) > 100 and x is None:
+                # a bare "150%" is often a change, not a share; with its count
+                # ("90 (112.5%)") it is a share, and an impossible one to report
                 continue
             values: dict[str, Any] = {
                 "form": name,
