@@ -82,7 +82,9 @@ def test_non_positive_hazard_ratio(audit_yaml: Audit) -> None:
   ci: ["0.00", "0.56"]
   p: "P = 0.01"
 """)["hr"]
-    assert f.status == "fail" and "must be positive" in f.message
+    assert f.status == "fail"
+    assert f.message.startswith("A hazard ratio and its confidence bounds must be positive; "
+                                "HR 0.00 (0.00–0.56)")
 
 
 def test_power_with_equal_medians_names_the_claim(claims_text: Callable[[str], str]) -> None:

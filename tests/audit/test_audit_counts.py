@@ -198,6 +198,11 @@ def test_top_rows(audit_yaml: Audit) -> None:
     assert found["skips"].status == "fail" and "'cough' (2)" in found["skips"].message
     assert found["wrong-pct"].status == "fail" and "3/100 = 3.0%" in found["wrong-pct"].message
     assert found["unknown"].status == "fail" and "no row 'Nausea'" in found["unknown"].message
+    # A table with no recorded rows is not evidence against the text: unverifiable, as
+    # for the other table checks.
+    elsewhere = audit_yaml(rows + top("other", "[Rash]").replace("Table 2", "Table 9"))["other"]
+    assert elsewhere.status == "unverifiable" and "No adverse-event rows of Table 9" in \
+        elsewhere.message
 
 
 def _order_claim(cid: str, column: str = "any") -> str:

@@ -75,10 +75,12 @@ def check_hazard_ratio(claim: Claim, ctx: AuditContext) -> Finding:
         "scale": "hazard ratio",
     }
     if min(low.value, hr.value) <= 0:
-        parts.append(("fail", f"a hazard ratio and its bounds must be positive; got HR "
-                              f"{hr.text} ({low.text}–{high.text})"))
-        return ctx.finding(claim, check="hr-ci", status="fail", reported=reported,
-                           expected=None, message="The CI " + parts[0][1] + ".", details=details)
+        return ctx.finding(
+            claim, check="hr-ci", status="fail", reported=reported, expected="HR and bounds > 0",
+            message=(f"A hazard ratio and its confidence bounds must be positive; HR {hr.text} "
+                     f"({low.text}–{high.text}) is printed with a value of 0 or less (a "
+                     "positive value that small needs more decimals)."),
+            details=details)
 
     if hr.low > high.high or hr.high < low.low:
         parts.append(("fail", f"the CI {low.text}–{high.text} does not contain HR {hr.text}"))

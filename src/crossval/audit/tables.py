@@ -196,19 +196,26 @@ def check_top_rows(claim: Claim, ctx: AuditContext) -> Finding:
     terms: list[str] = claim.get("terms")
     percents: list[str] = claim.get("percents") or []
     reported = [*terms, *(f"{p}%" for p in percents)]
+    label = ctx.claims.groups[group].label
+    if not counts:
+        return ctx.finding(
+            claim, check="top-rows", status="unverifiable", reported=reported, expected=None,
+            message=(f"No adverse-event rows of {table} with counts for {label} are recorded "
+                     "in the claims file."),
+            details={"counts": counts})
     problems: list[str] = []
     named: dict[str, int] = {}
     for term in terms:
         key = " ".join(term.lower().split())
         if key not in counts:
-            problems.append(f"{table} has no row '{term}' with a {group} count")
+            problems.append(f"{table} has no row '{term}' with a count for {label}")
         else:
             named[term] = counts[key]
     for term, text in zip(terms, percents, strict=False):
         if term in named and not check_percent(named[term], n, parse_figure(text)).ok:
             problems.append(f"'{term}' is printed as {text}% but "
                             f"{pct_text(named[term], n, parse_figure(text).decimals)}")
-    label = "grade >= 3" if column == "grade3" else "any-grade"
+    grade = "grade >= 3" if column == "grade3" else "any-grade"
     if named:
         floor = min(named.values())
         named_keys = {" ".join(t.lower().split()) for t in named}
@@ -224,8 +231,8 @@ def check_top_rows(claim: Claim, ctx: AuditContext) -> Finding:
                            details={"counts": counts})
     return ctx.finding(
         claim, check="top-rows", status="pass", reported=reported, expected=shown,
-        message=(f"The named rows ({shown} of {n}) are the most frequent {label} rows of "
-                 f"{table} for {ctx.claims.groups[group].label}; no other row is more frequent."),
+        message=(f"The named rows ({shown} of {n}) are the most frequent {grade} rows of "
+                 f"{table} for {label}; no other row is more frequent."),
         details={"counts": counts})
 
 
