@@ -115,3 +115,24 @@ def test_a_paper_with_no_groups_is_extracted_and_audited(
     findings = {f["id"]: f["status"] for f in doc["findings"]}
     assert findings["abstract-orr-40"] == "pass"
     assert [s for i, s in findings.items() if i.startswith("abstract-dcr")] == ["fail"]
+
+
+def test_groups_printed_with_no_patients_are_left_out_by_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A group of 0 is no denominator; declared, it stopped the generated claims file
+    # with a line number in a file the user never sees.
+    none = tmp_path / "none.txt"
+    none.write_text("Results\nA total of 0 patients were enrolled, including 0 in the drug A "
+                    "group and 0 in the placebo group.\n", encoding="utf-8")
+    assert cli.main(["audit", str(none)]) == cli.EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "the groups printed, drug A, placebo, have no patients" in err
+    assert "extracted claims):" not in err
+    one = tmp_path / "one.txt"
+    one.write_text("Results\nA total of 40 patients were enrolled, including 40 in the drug A "
+                   "group and 0 in the placebo group. 20 patients (50.0%) in the drug A group "
+                   "responded.\n", encoding="utf-8")
+    assert cli.main(["audit", str(one), "--format", "json"]) == cli.EXIT_OK
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["notes"] == ["groups printed with no patients were left out: placebo"]
+    assert [f["status"] for f in doc["findings"]] == ["pass"]

@@ -113,12 +113,15 @@ def _read(sent: Sentence, groups: GroupIndex) -> list[Reading]:
     return readings
 
 
-def _declare(tables: list[ParsedTable], prose: list[Sentence]) -> list[Group]:
+def _declare(tables: list[ParsedTable], prose: list[Sentence]) -> tuple[list[Group], list[str]]:
+    """The groups read, and the labels of groups printed with no patients (left out)."""
     cells = [(cell, row.line) for t in tables for row in t.block.rows[:1] for cell in row.cells]
     found = groups_from_headers(cells)
     if not found:
         found = groups_from_text((s.text, s.line) for s in prose)
-    return declare_groups(found)
+    # a group of 0 is no denominator for anything: declared, it would stop the claims file
+    empty = [label for label, n, _ in found if n == 0]
+    return declare_groups([f for f in found if f[1] > 0]), empty
 
 
 def _drop_below(drafts: list[Draft], minimum: str) -> list[Draft]:
@@ -148,7 +151,7 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     parsed = [parse_table(b) for b in blocks if b.kind == "table"]
     prose_blocks = [(i, b) for i, b in enumerate(blocks) if b.kind in ("paragraph", "legend")]
     prose = _sentences_of(prose_blocks)
-    groups = _declare(parsed, prose)
+    groups, empty = _declare(parsed, prose)
     index = GroupIndex(groups)
     ids = Ids()
     methods = stated_methods((s.text, s.block.section) for s in prose
@@ -196,13 +199,18 @@ def extract_text(text: str, *, source: str = "<text>", min_confidence: str = "lo
     # denominators (a response rate and its CI) and its hazard ratios are
     # still read; only figures by group need them.
     notes: tuple[str, ...] = ()
+    if empty:
+        notes += (f"groups printed with no patients were left out: {', '.join(empty)}",)
     if not groups:
         if not drafts:
-            raise InputError(f"{source}: no groups and no figures found; crossval extract reads "
+            printed = (f" (the groups printed, {', '.join(empty)}, have no patients)"
+                       if empty else "")
+            raise InputError(f"{source}: no groups{printed} and no figures found; crossval "
+                             "extract reads "
                              "groups from table headers such as 'Drug A (n = 100)' or text such "
                              "as '80 in the drug A group and 40 in the placebo group', and "
                              "figures such as '18/40 (45.0%; 95% CI 29.3%-61.5%)'")
-        notes = ("no groups found (no table header such as 'Drug A (n = 100)', no text such "
+        notes += ("no groups found (no table header such as 'Drug A (n = 100)', no text such "
                  "as '80 in the drug A group and 40 in the placebo group'): only figures that "
                  "name no group were read",)
     short_name = _own or Path(source).stem or "paper"
