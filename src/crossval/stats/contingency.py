@@ -48,6 +48,9 @@ _RTOL = 4.0 * float(np.finfo(float).eps)
 #: Largest number of possible top-left counts of a 2x2 table (memory for the
 #: conditional distribution; R allocates the same vector and has no limit).
 FISHER_2X2_MAX_SUPPORT = 20_000_000
+# Weights more than this far (in log) below the largest are exactly 0 once
+# exponentiated against it (exp(-745) is the smallest subnormal): left out.
+_SPAN_CUT = 800.0
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -186,24 +189,63 @@ class _Hyper2x2:
         steps = np.log((m - s) * (k - s)) - np.log((s + 1.0) * (n - k + s + 1.0))
         logd = np.concatenate(([0.0], np.cumsum(steps)))
         self.logd: FloatArray = logd - logd.max()
+        # log d(s+1) - log d(s), decreasing in s (the distribution is log-concave)
+        self._falls: FloatArray = -steps
+        # Support points counted from the observed one: log_or * s then stays small,
+        # so its rounding does not swamp the weights (a constant shift cancels out).
+        self._offset: FloatArray = self.support - float(self.x)
 
     def prob(self, selected: NDArray[np.bool_]) -> float:
         """Null (odds ratio 1) probability of the selected support points."""
         # ratio of sums as R (d / sum(d)), so that selecting everything gives exactly 1
         return float(np.exp(_logsumexp(self.logd[selected]) - _logsumexp(self.logd)))
 
-    def log_weights(self, log_or: float) -> FloatArray:
-        w = self.logd + log_or * self.support
-        out: FloatArray = w - _logsumexp(w)
-        return out
+    def _span(self, log_or: float, first: int, last: int) -> tuple[int, int]:
+        """Positions [i, j) of first..last where logd + log_or * s is within _SPAN_CUT of
+        its largest value there.
+
+        The weights are log-concave: they rise to one mode and fall after it, so
+        the span is found by bisection on either side. The points left out weigh
+        less than exp(-800) of the largest, which is exactly 0 in double
+        precision: sums over the span are the sums over everything, and the
+        searches cost the span (about 80 standard deviations), not the support
+        (millions of points with counts of millions).
+        """
+        logd, support = self.logd, self._offset
+        mode = int(np.searchsorted(self._falls, log_or, side="left"))
+        mode = min(max(mode, first), last)
+        floor = logd[mode] + log_or * support[mode] - _SPAN_CUT
+        lo, hi = first, mode
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if logd[mid] + log_or * support[mid] >= floor:
+                hi = mid
+            else:
+                lo = mid + 1
+        left = lo
+        lo, hi = mode, last
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if logd[mid] + log_or * support[mid] >= floor:
+                lo = mid
+            else:
+                hi = mid - 1
+        return left, lo + 1
+
+    def _log_sum(self, log_or: float, first: int, last: int) -> float:
+        i, j = self._span(log_or, first, last)
+        return _logsumexp(self.logd[i:j] + log_or * self._offset[i:j])
 
     def mean(self, log_or: float) -> float:
-        return float(np.dot(self.support, np.exp(self.log_weights(log_or))))
+        i, j = self._span(log_or, 0, self.logd.size - 1)
+        w = self.logd[i:j] + log_or * self._offset[i:j]
+        return self.x + float(np.dot(self._offset[i:j], np.exp(w - _logsumexp(w))))
 
     def log_tail(self, log_or: float, *, upper: bool) -> float:
-        w = self.log_weights(log_or)
         idx = self.x - self.lo
-        return _logsumexp(w[idx:] if upper else w[: idx + 1])
+        last = self.logd.size - 1
+        part = self._log_sum(log_or, idx, last) if upper else self._log_sum(log_or, 0, idx)
+        return part - self._log_sum(log_or, 0, last)
 
 
 def _solve_log_or(f: Any, increasing: bool) -> float:
