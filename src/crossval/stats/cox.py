@@ -277,7 +277,10 @@ def _fix_counting_times(inputs: CoxInputs) -> CoxInputs:
 
 def _check_magnitude(x: FloatArray, names: tuple[str, ...]) -> None:
     """Refuse covariates so far from their mean that sums of their squares overflow."""
-    deviation = np.abs(x - x.mean(axis=0)).max(axis=0)
+    # from the column extremes: the same number as max |x - mean| (a rounded
+    # subtraction is monotone), without an n x p temporary beside the sorted copy
+    mean = x.mean(axis=0)
+    deviation = np.maximum(x.max(axis=0) - mean, mean - x.min(axis=0))
     for j, dev in enumerate(deviation):
         if not dev <= MAX_DEVIATION:
             raise InputError(
