@@ -3,7 +3,9 @@
 Timings on a shared machine are for ``benchmarks/run.py`` and its report, not
 for a test.  Here the harness runs at n = 1000 (``--quick``) and every engine
 it finds (R, lifelines, statsmodels) must agree with crossval within the
-project's tolerances; ``import crossval`` must stay light in a fresh process.
+project's tolerances; ``import crossval`` must stay light in a fresh process;
+and the memory targets, which unlike times do not depend on the machine's
+load, are checked at 1e6 rows.
 """
 
 from __future__ import annotations
@@ -132,3 +134,37 @@ def test_fisher_random_independent_tables_and_work_limit() -> None:
     assert full.returncode == 0, full.stderr[-3000:]
     assert "crossval: 3 of 3 computed" in full.stdout
     assert "crossval CPU seconds where computed: median" in full.stdout
+
+
+def test_memory_at_a_million_rows_stays_within_the_target() -> None:
+    # Memory, unlike time, is deterministic: tracemalloc's peak (numpy reports its
+    # arrays to it) of each method at 1e6 rows, over the bytes of the arrays it reads,
+    # against the benchmark's own target (3x). A change that adds an n x p temporary
+    # to the Cox fit crosses it (3.13x, found only by a later benchmark run once).
+    code = (
+        "import sys; sys.path.insert(0, 'benchmarks')\n"
+        "import json, crossval\n"
+        "from run import MEMORY_TARGET, input_bytes, traced_peak\n"
+        "from data import make_data\n"
+        "d = make_data(1_000_000)\n"
+        "fits = {\n"
+        "  'km': lambda: crossval.kaplan_meier(d.time, d.event),\n"
+        "  'logrank': lambda: crossval.logrank(d.time, d.event, d.group),\n"
+        "  'cox_efron': lambda: crossval.cox_ph(d.time, d.event,\n"
+        "                                       {'group': d.group, 'age': d.age}),\n"
+        "  'cox_breslow': lambda: crossval.cox_ph(d.time, d.event,\n"
+        "                                         {'group': d.group, 'age': d.age},\n"
+        "                                         ties='breslow'),\n"
+        "}\n"
+        "out = {}\n"
+        "for name, fit in fits.items():\n"
+        "    fit()  # first calls import lazily; their allocations are not the method's\n"
+        "    out[name] = traced_peak(fit) / input_bytes(d, name)\n"
+        "print(json.dumps({'target': MEMORY_TARGET, 'ratios': out}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    found = json.loads(res.stdout.strip().splitlines()[-1])
+    for name, ratio in found["ratios"].items():
+        assert ratio <= found["target"], (name, ratio)
