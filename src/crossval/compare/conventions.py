@@ -370,16 +370,12 @@ def special_conventions(engine: str, function: str, args: tuple[Any, ...],
             "chi-square recomputed so",
             frozenset({"statistic", "p_value", "expected"}), transform=_zeros_shifted,
         ))
+    if function in ("chi2_test", "logrank") and engine == "statsmodels":
         out.append(Convention(
             "statsmodels-one-minus-cdf",
-            "statsmodels' p-value is 1 - cdf, 0 below ~1e-16: bounded at machine epsilon "
-            "absolute, not recomputed", frozenset({"p_value"}), tolerance=_ONE_MINUS_CDF,
-        ))
-    if function == "logrank" and engine == "statsmodels":
-        out.append(Convention(
-            "statsmodels-one-minus-cdf",
-            "statsmodels' survdiff p-value is 1 - cdf, 0 below ~1e-16: bounded at machine "
-            "epsilon absolute, not recomputed", frozenset({"p_value"}), tolerance=_ONE_MINUS_CDF,
+            "statsmodels' chi-square p-value (Table, survdiff) is 1 - cdf, 0 below ~1e-16: "
+            "bounded at machine epsilon absolute, not recomputed", frozenset({"p_value"}),
+            tolerance=_ONE_MINUS_CDF,
         ))
     if function == "binom_ci" and engine == "scipy" and options.get("method") == "wilson-cc":
         out.append(Convention(
