@@ -155,22 +155,19 @@ def _cp_low(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
     return np.where(x == 0, 0.0, low)
 
 
-def _cp_high(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
-    a, b = x + 1.0, np.maximum(n - x, 1.0)
-    with np.errstate(all="ignore"):
-        high = special.betainccinv(a, b, alpha)
-        far = b >= _POLISH_FROM
-        if np.any(far):
-            a, b, high = np.broadcast_arrays(a, b, np.array(high, dtype=np.float64))
-            high = high.copy()
-            far = np.broadcast_to(far, high.shape)
-            high[far] = _polish_upper(a[far], b[far], alpha, high[far])
-    return np.where(x == n, 1.0, high)
-
-
 # betainccinv's upper limit is within 5e-15 of R's qbeta up to n - x = 1e5 and
 # drifts from there (1e-11 at 1e6, 3e-10 at 3e7, 2e-8 at 1e9); only those are polished
 _POLISH_FROM = 100_000.0
+
+
+def _cp_high(x: FloatArray, n: FloatArray, alpha: float) -> FloatArray:
+    a, b = np.broadcast_arrays(x + 1.0, np.maximum(n - x, 1.0))
+    with np.errstate(all="ignore"):
+        high = np.array(special.betainccinv(a, b, alpha), dtype=np.float64)
+        far = b >= _POLISH_FROM
+        if far.any():
+            high[far] = _polish_upper(a[far], b[far], alpha, high[far])
+    return np.where(x == n, 1.0, high)
 
 
 def _polish_upper(a: FloatArray, b: FloatArray, q: float, p: FloatArray) -> FloatArray:
