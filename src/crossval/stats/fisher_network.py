@@ -657,7 +657,10 @@ class _Network:
                 node, new_past = child_at[cell[pos]], past[item] + step[pos]
                 if not merge:
                     return _Entries(node, new_past, weight[item])
-                return self.merge(node, new_past, weight[item])
+                # by hashing only: when the pairs are mostly distinct the
+                # fold keeps them all and folding stops (``_Settled.hold``),
+                # without the sort that would remove the few repeats
+                return self.merge(node, new_past, weight[item], only_by_hash=True)
 
             return fold
 
