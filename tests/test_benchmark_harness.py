@@ -4,19 +4,26 @@ Timings on a shared machine are for ``benchmarks/run.py`` and its report, not
 for a test.  Here the harness runs at n = 1000 (``--quick``) and every engine
 it finds (R, lifelines, statsmodels) must agree with crossval within the
 project's tolerances; ``import crossval`` must stay light in a fresh process;
-and the memory targets, which unlike times do not depend on the machine's
-load, are checked at 1e6 rows.
+the memory targets, which unlike times do not depend on the machine's
+load, are checked at 1e6 rows; and ``fisher_floor.py`` times the sizes the
+network really meets.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from scipy import special
+
+from crossval.stats import fisher_network, fisher_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
@@ -168,3 +175,67 @@ def test_memory_at_a_million_rows_stays_within_the_target() -> None:
     found = json.loads(res.stdout.strip().splitlines()[-1])
     for name, ratio in found["ratios"].items():
         assert ratio <= found["target"], (name, ratio)
+
+
+def run_py_constant(name: str) -> Any:
+    """A literal constant of benchmarks/run.py, read without running its imports."""
+    tree = ast.parse(RUN.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                assert node.value is not None
+                return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not found in {RUN}")
+
+
+def load_benchmark(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fisher_floor_sizes_are_those_of_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The floor is timed on random data of the sizes the network meets on
+    # run.py's sparse 5 x 3 table; counted again here, so that a change of
+    # the algorithm cannot leave the script timing stale sizes.
+    floor = load_benchmark("fisher_floor")
+    assert floor.TABLE == dict(run_py_constant("FISHER_TABLES"))["5x3 N=300 sparse"]
+    table = np.array(floor.TABLE)
+    seen: list[tuple[bool, int, int, int]] = []
+    settle_band = fisher_network._Network.settle_band
+
+    def spy(self: Any, arcs: Any, ent: Any, per_node: Any, want_open: bool, out: Any) -> None:
+        settle_band(self, arcs, ent, per_node, want_open, out)
+        seen.append((self.last_step, ent.owner.size, arcs.g.size, out.pairs))
+
+    monkeypatch.setattr(fisher_network._Network, "settle_band", spy)
+    n = int(table.sum())
+    lf = special.gammaln(np.arange(n + 2, dtype=np.float64) + 1.0)
+    order = np.argsort(table.sum(axis=1), kind="stable")
+    network = fisher_network._Network(table[order], lf, fisher_splits.Work(10**12))
+    stages = network.run()
+    with pytest.raises(StopIteration):
+        while True:
+            next(stages)
+    before_last = [s for s in seen if not s[0]][-1]
+    last = [s for s in seen if s[0]]
+    assert len(last) == 1
+    assert before_last[1:] == (floor.ENTRIES_BEFORE, floor.ARCS, floor.OPEN)
+    assert last[0][1:3] == (floor.OPEN, floor.COMPLETIONS)
+
+
+def test_fisher_floor_runs() -> None:
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "fisher_floor.py"), "--repeat", "1"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.startswith("settling 86,757 partial tables with two rows left")
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "fisher_floor.py"), "--repeat", "0"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert bad.returncode == 2 and "--repeat must be at least 1" in bad.stderr
