@@ -56,13 +56,14 @@ def settle_floor(rng: np.random.Generator, repeat: int) -> tuple[float, float]:
         node = child[arc]
         past = past_before[item] + step[arc]
         weight = weight_before[item]
-        order = np.argsort(g + offset)
+        key = g + offset
+        order = np.argsort(key)
         cum = np.cumsum(np.exp(m[order]))
         needle = (0.5 - past) + span * node
-        # needles searched in ascending order: the sort costs less than the
-        # cache misses of searching them as they come (4.7 ms against 10.4 ms)
+        # needles searched in ascending order: here the sort and the search
+        # take about half as long as searching them as they come (cache misses)
         by_needle = np.argsort(needle)
-        count = np.searchsorted((g + offset)[order], needle[by_needle], side="right")
+        count = np.searchsorted(key[order], needle[by_needle], side="right")
         got = count > 0
         p = past[by_needle][got]
         w = weight[by_needle][got]
@@ -91,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{least * 1e3:.2f} ms over {args.repeat} runs"
     )
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

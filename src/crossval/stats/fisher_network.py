@@ -198,8 +198,8 @@ class _Entries:
     weight: FloatArray
 
 
-#: Open (entry, arc) pairs to entries of the next stage, merged
-#: (``_Network.merge``) if the flag is set.
+#: Open (entry, arc) pairs to entries of the next stage, merged by hashing
+#: (``_Network.merge`` with ``only_by_hash``) if the flag is set.
 _Fold = Callable[[IntArray, IntArray, bool], _Entries]
 
 
