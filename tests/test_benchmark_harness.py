@@ -204,12 +204,12 @@ def test_fisher_floor_sizes_are_those_of_the_network(monkeypatch: pytest.MonkeyP
     floor = load_benchmark("fisher_floor")
     assert floor.TABLE == dict(run_py_constant("FISHER_TABLES"))["5x3 N=300 sparse"]
     table = np.array(floor.TABLE)
-    seen: list[tuple[bool, int, int, int]] = []
+    seen: list[tuple[bool, int, int, int, int]] = []
     settle_band = fisher_network._Network.settle_band
 
     def spy(self: Any, arcs: Any, ent: Any, per_node: Any, want_open: bool, out: Any) -> None:
         settle_band(self, arcs, ent, per_node, want_open, out)
-        seen.append((self.last_step, ent.owner.size, arcs.g.size, out.pairs))
+        seen.append((self.last_step, ent.owner.size, arcs.g.size, out.pairs, arcs.start.size))
 
     monkeypatch.setattr(fisher_network._Network, "settle_band", spy)
     n = int(table.sum())
@@ -223,8 +223,8 @@ def test_fisher_floor_sizes_are_those_of_the_network(monkeypatch: pytest.MonkeyP
     before_last = [s for s in seen if not s[0]][-1]
     last = [s for s in seen if s[0]]
     assert len(last) == 1
-    assert before_last[1:] == (floor.ENTRIES_BEFORE, floor.ARCS, floor.OPEN)
-    assert last[0][1:3] == (floor.OPEN, floor.COMPLETIONS)
+    assert before_last[1:4] == (floor.ENTRIES_BEFORE, floor.ARCS, floor.OPEN)
+    assert (last[0][1], last[0][2], last[0][4]) == (floor.OPEN, floor.COMPLETIONS, floor.NODES)
 
 
 def test_fisher_floor_runs() -> None:
